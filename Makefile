@@ -1,0 +1,163 @@
+# stkauth - top-level build.  Plain GNU make; every component lands in build/.
+#
+#   make            build the library, daemons and tools
+#   make check      install missing packages, build, run every test
+#   make demo       run the whole system on this machine
+#   make fuzz       run each libFuzzer target for FUZZ_TIME seconds
+#   make bench      run the benchmark programs
+#   make install    PREFIX=/usr/local DESTDIR= : binaries and man pages
+#
+# Sources are found by convention, so adding a file needs no Makefile edit:
+#   lib/*.c                 -> build/libstkauth.a
+#   tools/NAME/*.c          -> build/bin/stkauth-NAME
+#   tests/unit/test_*.c     -> build/tests/test_*        (cmocka, TAP output)
+#   tests/sh/*.sh           -> run as tests               (TAP output)
+#   tests/fuzz/fuzz_*.c     -> build/fuzz/fuzz_*          (libFuzzer, clang)
+#   tests/bench/bench_*.c   -> build/bench/bench_*
+#   docs/man/*.[1-8]        -> installed man pages
+
+SHELL      := /bin/bash
+CC         ?= cc
+FUZZ_CC    ?= clang
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+B          := build
+FUZZ_TIME  ?= 60
+
+PKGS       := libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto)
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+              -Wmissing-prototypes -Wformat=2
+CPPFLAGS   += -D_DEFAULT_SOURCE -Ilib $(PKG_CFLAGS)
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=c11 $(WARN)
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+LDLIBS     += $(PKG_LIBS)
+
+ifeq ($(SAN),1)
+B          := build/san
+CFLAGS     += $(SAN_FLAGS) -O1
+LDFLAGS    += $(SAN_FLAGS)
+endif
+
+LIB_SRCS   := $(sort $(wildcard lib/*.c))
+LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB        := $(B)/libstkauth.a
+
+TOOL_DIRS  := $(sort $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))
+TOOL_BINS  := $(foreach d,$(TOOL_DIRS),$(B)/bin/stkauth-$(notdir $(d)))
+
+TEST_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
+TEST_SUPPORT_SRCS := $(sort $(wildcard tests/unit/support_*.c))
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(B)/obj/%.o)
+SH_TESTS   := $(sort $(wildcard tests/sh/*.sh))
+
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -g -O1 -std=c11 -D_DEFAULT_SOURCE -Ilib $(PKG_CFLAGS)
+
+BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+
+MAN_PAGES  := $(sort $(wildcard docs/man/*.[1-8]))
+
+.PHONY: all check check-build check-san demo demo-stop deps install clean \
+        fuzz fuzz-build bench tests
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(LIB) $(TOOL_BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+# One binary per tools/NAME folder.
+define tool_rule
+$(B)/bin/stkauth-$(notdir $(1)): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(TOOL_DIRS),$(eval $(call tool_rule,$(d))))
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(TEST_BINS)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all -g -O1 -std=c11 -D_DEFAULT_SOURCE \
+	    -Ilib $(PKG_CFLAGS) -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target explores for FUZZ_TIME seconds, growing its corpus in
+# build/fuzz/corpus/NAME (seeded from tests/fuzz/corpus/NAME).
+fuzz: deps fuzz-build
+	@for f in $(FUZZ_BINS); do \
+	    n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	    echo "== $$n for $(FUZZ_TIME)s"; \
+	    $$f -max_total_time=$(FUZZ_TIME) -timeout=10 \
+	        build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+deps:
+	@tools/deps.sh
+
+# check: normal build and tests, the same unit tests under ASan+UBSan, the
+# shell tests (CLI, tshark cross-checks), and a fuzz smoke run per target.
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory SAN=1 all tests
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/run-tests.sh \
+	    $(addprefix unit:,$(TEST_BINS)) \
+	    $(addprefix unit-san:,$(TEST_BINS:$(B)/%=build/san/%)) \
+	    $(addprefix sh:,$(SH_TESTS)) \
+	    $(addprefix fuzz:,$(FUZZ_BINS))
+
+demo: deps all
+	@tools/demo.sh
+
+demo-stop:
+	@tools/demo.sh stop
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)
+	@for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	    echo install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s || exit 1; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
