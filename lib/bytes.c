@@ -232,6 +232,10 @@ stk_buf_add_space(struct stk_buf *b, uint8_t **p, size_t n)
 {
 	if (!buf_reserve(b, n))
 		return false;
+	if (n == 0) {		/* data may still be NULL: no pointer arithmetic */
+		*p = b->data;
+		return true;
+	}
 	*p = b->data + b->len;
 	b->len += n;
 	return true;

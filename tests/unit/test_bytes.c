@@ -154,6 +154,21 @@ test_builder_insert(void **state)
 }
 
 static void
+test_empty_append_to_new_builder(void **state)
+{
+	struct stk_buf b;
+	uint8_t *p;
+
+	(void)state;
+	stk_buf_init(&b);	/* no memory yet: nothing to offset from */
+	assert_true(stk_buf_add_bytes(&b, NULL, 0));
+	assert_true(stk_buf_add_space(&b, &p, 0));
+	assert_true(stk_buf_ok(&b));
+	assert_int_equal(stk_buf_len(&b), 0);
+	stk_buf_free(&b);
+}
+
+static void
 test_hex_round_trip_and_errors(void **state)
 {
 	struct stk_buf b;
@@ -220,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_builder_child_overflow_is_sticky),
 		cmocka_unit_test(test_fixed_builder_refuses_overrun),
 		cmocka_unit_test(test_builder_insert),
+		cmocka_unit_test(test_empty_append_to_new_builder),
 		cmocka_unit_test(test_hex_round_trip_and_errors),
 		cmocka_unit_test(test_errors_have_names),
 		cmocka_unit_test(test_ct_equal),
