@@ -12,9 +12,16 @@
 #   tools/NAME/*.c          -> build/bin/stkauth-NAME
 #   tests/unit/test_*.c     -> build/tests/test_*        (cmocka, TAP output)
 #   tests/sh/*.sh           -> run as tests               (TAP output)
+#   tests/helpers/*.c       -> build/tests/helpers/*      (programs the shell
+#                              tests call, e.g. to feed tshark)
 #   tests/fuzz/fuzz_*.c     -> build/fuzz/fuzz_*          (libFuzzer, clang)
 #   tests/bench/bench_*.c   -> build/bench/bench_*
 #   docs/man/*.[1-8]        -> installed man pages
+# Folders whose binaries do not follow tools/NAME (daemons with several
+# programs) describe them in a DIR/build.mk fragment:
+#   PROGRAMS += stkauth-sim
+#   stkauth-sim_SRCS := sim-applet-sim/main.c sim-applet-sim/card.c
+#   stkauth-sim_LIBS := -lpcsclite        (optional extra link flags)
 
 SHELL      := /bin/bash
 CC         ?= cc
@@ -56,6 +63,8 @@ TEST_BINS  := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 TEST_SUPPORT_SRCS := $(sort $(wildcard tests/unit/support_*.c))
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(B)/obj/%.o)
 SH_TESTS   := $(sort $(wildcard tests/sh/*.sh))
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/tests/helpers/%)
 
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
@@ -68,12 +77,17 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
 MAN_PAGES  := $(sort $(wildcard docs/man/*.[1-8]))
 
+# Fragments come last so their rules may use every variable above.
+PROGRAMS   :=
+include $(sort $(wildcard */build.mk))
+PROGRAM_BINS := $(addprefix $(B)/bin/,$(PROGRAMS))
+
 .PHONY: all check check-build check-san demo demo-stop deps install clean \
         fuzz fuzz-build bench tests
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(LIB) $(TOOL_BINS)
+all: $(LIB) $(TOOL_BINS) $(PROGRAM_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -92,6 +106,14 @@ $(B)/bin/stkauth-$(notdir $(1)): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c
 endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call tool_rule,$(d))))
 
+# One binary per PROGRAMS entry of a build.mk fragment.
+define program_rule
+$(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$($(1)_SRCS)) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
@@ -100,7 +122,11 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-tests: $(TEST_BINS)
+$(B)/tests/helpers/%: $(B)/obj/tests/helpers/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(TEST_BINS) $(HELPER_BINS)
 
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -150,7 +176,7 @@ demo-stop:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(TOOL_BINS) $(PROGRAM_BINS) $(DESTDIR)$(BINDIR)
 	@for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	    echo install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s; \
