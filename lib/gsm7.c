@@ -77,6 +77,8 @@ static const struct gsm7_ext gsm7_extension[] = {
 static int
 gsm7_lookup(uint32_t cp, uint8_t *code)
 {
+	if (cp == GSM7_NO_CHAR)		/* the table's own "no character" mark */
+		return 0;
 	for (unsigned i = 0; i < 128; i++) {
 		if (gsm7_default[i] == cp) {
 			*code = (uint8_t)i;

@@ -264,6 +264,7 @@ test_not_in_alphabet(void **state)
 		"abc\xf0\x9f\x98\x80",	/* emoji */
 		"\xd0\x96",		/* Cyrillic */
 		"\xe2\x82\xac\xe2\x82\xad", /* euro ok, then kip sign */
+		"\xef\xbf\xbf",		/* U+FFFF, the tables' own "no char" */
 	};
 	struct stk_buf b;
 	size_t n = 99;
