@@ -11,7 +11,7 @@ stkauth: the demo is not assembled yet.
 What exists today is the wire-format library (lib/) and the PDU inspector,
 build/bin/stkauth-pdu.  Try, for example:
 
-  build/bin/stkauth-pdu decode 0001000B915121551532F400000AE8329BFD4697D9EC37
+  build/bin/stkauth-pdu decode --sca 0001000B915121551532F400000AE8329BFD4697D9EC37
   build/bin/stkauth-pdu gsm7 encode "hello"
 
 The virtual SIM, the network simulator, the bridge and the server will make
