@@ -93,6 +93,7 @@ stk_scts_decode(struct stk_cur *c, struct stk_sms_time *t, const char *field,
 	for (size_t i = 0; i < 6; i++)
 		if (!bcd_swapped(o[i], &v[i]))
 			return stk_fail(diag, STK_E_INVALID, field, off + i);
+	memset(t, 0, sizeof(*t));	/* padding too: callers may memcmp */
 	t->year = v[0] >= 90 ? 1900 + v[0] : 2000 + v[0];
 	t->month = v[1];
 	t->day = v[2];
@@ -262,6 +263,7 @@ int
 stk_sms_time_from_unix(int64_t secs, int tz_minutes, struct stk_sms_time *t)
 {
 	struct stk_sms_time r;
+
 	int64_t local, days, rem, y;
 
 	if (tz_minutes % 15 != 0 || tz_minutes < -TZ_MAX_QUARTERS * 15 ||
@@ -270,6 +272,7 @@ stk_sms_time_from_unix(int64_t secs, int tz_minutes, struct stk_sms_time *t)
 	/* Years 1990..2089 lie well inside +-2^40 seconds. */
 	if (secs < -((int64_t)1 << 40) || secs > ((int64_t)1 << 40))
 		return STK_E_INVALID;
+	memset(&r, 0, sizeof(r));
 	local = secs + (int64_t)tz_minutes * 60;
 	days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
 	rem = local - days * 86400;

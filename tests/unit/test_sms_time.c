@@ -103,7 +103,26 @@ test_scts_errors(void **state)
 	scts_fails("62113281065340", STK_E_INVALID, 4);	/* minute 60 */
 	scts_fails("62113281340640", STK_E_INVALID, 5);	/* second 60 */
 	scts_fails("621132813453A0", STK_E_INVALID, 6);	/* zone units A */
-	scts_fails("62113281345308", STK_E_INVALID, 6);	/* zone "-0" */
+}
+
+/* A zone of "-0" (sign bit, zero quarters) is UTC and re-encodes as sent. */
+static void
+test_scts_minus_zero(void **state)
+{
+	static const uint8_t in[] = { 0x62, 0x11, 0x32, 0x81, 0x34, 0x53, 0x08 };
+	struct stk_sms_time t;
+	struct stk_buf b;
+	struct stk_cur c;
+
+	(void)state;
+	stk_cur_init(&c, in, sizeof(in));
+	assert_int_equal(stk_scts_decode(&c, &t, "TP-SCTS", NULL), STK_OK);
+	assert_int_equal(t.tz_minutes, 0);
+	assert_true(t.tz_minus_zero);
+	stk_buf_init(&b);
+	assert_int_equal(stk_scts_encode(&t, &b), STK_OK);
+	assert_memory_equal(stk_buf_data(&b), in, sizeof(in));
+	stk_buf_free(&b);
 }
 
 static void
@@ -371,6 +390,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scts_vectors),
 		cmocka_unit_test(test_scts_errors),
+		cmocka_unit_test(test_scts_minus_zero),
 		cmocka_unit_test(test_iso_parsing),
 		cmocka_unit_test(test_unix_time),
 		cmocka_unit_test(test_relative_vp),
