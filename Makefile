@@ -17,8 +17,9 @@
 #   tests/fuzz/fuzz_*.c     -> build/fuzz/fuzz_*          (libFuzzer, clang)
 #   tests/bench/bench_*.c   -> build/bench/bench_*
 #   docs/man/*.[1-8]        -> installed man pages
-# Folders whose binaries do not follow tools/NAME (daemons with several
-# programs) describe them in a DIR/build.mk fragment:
+# A tools/NAME/libs.mk fragment may set stkauth-NAME_LIBS (extra link flags)
+# and add rules of its own.  Folders whose binaries do not follow tools/NAME
+# (daemons with several programs) describe them in a DIR/build.mk fragment:
 #   PROGRAMS += stkauth-sim
 #   stkauth-sim_SRCS := sim-applet-sim/main.c sim-applet-sim/card.c
 #   stkauth-sim_LIBS := -lpcsclite        (optional extra link flags)
@@ -79,7 +80,7 @@ MAN_PAGES  := $(sort $(wildcard docs/man/*.[1-8]))
 
 # Fragments come last so their rules may use every variable above.
 PROGRAMS   :=
-include $(sort $(wildcard */build.mk))
+include $(sort $(wildcard */build.mk tools/*/libs.mk))
 PROGRAM_BINS := $(addprefix $(B)/bin/,$(PROGRAMS))
 
 .PHONY: all check check-build check-san demo demo-stop deps install clean \
@@ -102,7 +103,7 @@ $(LIB): $(LIB_OBJS)
 define tool_rule
 $(B)/bin/stkauth-$(notdir $(1)): $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(1)/*.c)) $(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(stkauth-$(notdir $(1))_LIBS) $$(LDLIBS)
 endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call tool_rule,$(d))))
 
@@ -158,10 +159,12 @@ deps:
 
 # check: normal build and tests, the same unit tests under ASan+UBSan, the
 # shell tests (CLI, tshark cross-checks), and a fuzz smoke run per target.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check: deps
-	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory SAN=1 all tests
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory -j$(JOBS) all tests
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=1 all tests
+	@$(MAKE) --no-print-directory -j$(JOBS) fuzz-build
 	@tests/run-tests.sh \
 	    $(addprefix unit:,$(TEST_BINS)) \
 	    $(addprefix unit-san:,$(TEST_BINS:$(B)/%=build/san/%)) \

@@ -15,6 +15,10 @@ PACKAGES=(
 	libssl-dev          # OpenSSL 3: ciphers, MACs, signatures, TLS
 	libcmocka-dev       # unit tests
 	tshark              # independent decoder for our encoders (tests)
+	pcscd               # PC/SC daemon the virtual card plugs into (stkauth-sim)
+	vsmartcard-vpcd     # vpcd IFD handler: stkauth-sim connects to it over TCP
+	pcsc-tools          # scriptor, ATR_analysis: independent PC/SC client (tests)
+	libpcsclite-dev     # PC/SC client library (phone simulator, pcsc-lite headers)
 )
 
 missing=()

@@ -1,0 +1,25 @@
+# sim-applet-sim/build.mk - the virtual UICC (stkauth-sim).
+#
+# The card's code is in sim-applet-sim/*.c; main.c is the daemon.  Unit
+# tests (tests/unit/test_card_*.c) and the fuzz target (fuzz_apdu) link
+# the card sources without main.c, through the rules below.
+
+CARD_TEST_SRCS := sim-applet-sim/apdu.c sim-applet-sim/content.c \
+                  sim-applet-sim/fs.c sim-applet-sim/pin.c \
+                  sim-applet-sim/state.c sim-applet-sim/vpcd.c
+
+PROGRAMS += stkauth-sim
+stkauth-sim_SRCS := $(CARD_TEST_SRCS) sim-applet-sim/main.c
+stkauth-sim_LIBS :=
+
+CPPFLAGS += -Isim-applet-sim
+
+$(B)/tests/test_card_%: $(B)/obj/tests/unit/test_card_%.o \
+    $(patsubst %.c,$(B)/obj/%.o,$(CARD_TEST_SRCS)) $(TEST_SUPPORT_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+build/fuzz/fuzz_apdu: tests/fuzz/fuzz_apdu.c \
+    $(patsubst %.c,build/fuzz/obj/%.o,$(CARD_TEST_SRCS)) $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isim-applet-sim -o $@ $^ $(PKG_LIBS)

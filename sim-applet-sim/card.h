@@ -1,0 +1,328 @@
+/*
+ * card.h - the virtual UICC of stkauth-sim: private header, prototypes
+ * grouped by file (OpenBSD daemon style).
+ *
+ *   apdu.c    command APDU parsing (ISO/IEC 7816-4 §5.1, short form only),
+ *             the CLA/INS dispatch table, the T=0 response procedure
+ *             (61xx / 6Cxx / GET RESPONSE, ISO/IEC 7816-3 §10.3.5,
+ *             TS 102 221 §7.3.1.1) and the ATR (ISO/IEC 7816-3 §8).
+ *   fs.c      the file system (TS 102 221 §8, TS 31.102 §4): the file
+ *             tree, SELECT with the FCP (TS 102 221 §11.1.1.3), READ /
+ *             UPDATE BINARY, READ / UPDATE RECORD, STATUS.
+ *   pin.c     PIN1 / PUK1: VERIFY, CHANGE, DISABLE, ENABLE, UNBLOCK PIN
+ *             (TS 102 221 §11.1.9 - §11.1.13, §9.5).
+ *   content.c EF contents from command-line text: ICCID (TS 102 221
+ *             §13.2), IMSI (TS 31.102 §4.2.2), MSISDN (§4.2.26), SMSP
+ *             (§4.2.27), EF DIR (TS 102 221 §13.1), LOCI (§4.2.17).
+ *   state.c   the card state file: versioned text, validating decoder,
+ *             atomic writes.
+ *   vpcd.c    the connector to vsmartcard's vpcd (TCP client, framing,
+ *             reconnect with backoff), one poll() loop.
+ *   main.c    stkauth-sim: options, signals, start-up.
+ *
+ * Contract of the engine: card_apdu() takes any byte string as a command
+ * and always produces a response of data + SW1 SW2; malformed commands
+ * get a status word, never a crash.  Card state that must survive a power
+ * cycle (EF contents, PIN values and retry counters) lives in struct
+ * card_data and is handed to the persist hook before the command that
+ * changed it answers, so a retry counter is never lost by pulling power.
+ */
+#ifndef STKSIM_CARD_H
+#define STKSIM_CARD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bytes.h"
+#include "err.h"
+
+/* Status words lib/sw.h does not name (ISO/IEC 7816-4 §5.6 table 6). */
+#define CARD_SW_CHANNEL_NOT_SUPPORTED	0x6881
+#define CARD_SW_SM_NOT_SUPPORTED	0x6882
+
+/* ---- EF storage --------------------------------------------------------- */
+
+/* The elementary files whose contents the card keeps (one copy each; the
+ * DF TELECOM / DF GSM and ADF USIM entries of one EF share it, as on
+ * real cards where the 2G and 3G paths are linked). */
+enum card_ef {
+	CARD_EF_ICCID = 0,
+	CARD_EF_DIR,
+	CARD_EF_IMSI,
+	CARD_EF_MSISDN,
+	CARD_EF_SMSP,
+	CARD_EF_LOCI,
+	CARD_EF_COUNT
+};
+
+/* Largest EF content we store. */
+#define CARD_EF_MAX 128
+
+/* EF structure (TS 102 221 §8.2.2). */
+enum card_ef_struct {
+	CARD_EF_TRANSPARENT = 1,
+	CARD_EF_LINEAR_FIXED = 2,
+};
+
+struct card_ef_layout {
+	const char *name;	/* "EF.ICCID"; also the state file key part */
+	const char *key;	/* state file key, e.g. "ef.iccid" */
+	uint8_t structure;	/* enum card_ef_struct */
+	uint8_t reclen;		/* linear fixed: record length */
+	uint8_t nrec;		/* linear fixed: number of records */
+	uint8_t size;		/* total size in bytes */
+};
+
+/* Layout of EF e (e < CARD_EF_COUNT). */
+const struct card_ef_layout *card_ef_layout(unsigned e);
+
+/* PIN / PUK sizes (TS 102 221 §9.5.1: 8 bytes, ASCII digits, FF padding). */
+#define CARD_PIN_LEN		8
+#define CARD_PIN1_TRIES_MAX	3
+#define CARD_PUK1_TRIES_MAX	10
+
+/* Everything the card keeps across power cycles. */
+struct card_data {
+	uint8_t ef[CARD_EF_COUNT][CARD_EF_MAX];
+	uint8_t pin1[CARD_PIN_LEN];
+	uint8_t puk1[CARD_PIN_LEN];
+	uint8_t pin1_tries;	/* 0..CARD_PIN1_TRIES_MAX; 0 = blocked */
+	uint8_t puk1_tries;	/* 0..CARD_PUK1_TRIES_MAX; 0 = dead */
+	bool pin1_enabled;
+};
+
+/* Persist hook: STK_OK when the data is durably stored. */
+typedef int (*card_persist_fn)(const struct card_data *d, void *arg);
+
+/* Largest response body (one short Le worth) plus room for FCPs. */
+#define CARD_RESP_MAX 256
+
+struct card {
+	struct card_data d;
+	card_persist_fn persist;	/* NULL: nothing to store */
+	void *persist_arg;
+	/* Volatile state, reset by card_reset(). */
+	int cur_df;		/* file tree index of the current DF/ADF */
+	int cur_ef;		/* file tree index of the current EF, -1 none */
+	int cur_adf;		/* active ADF (tree index) or -1 */
+	int cur_rec;		/* record pointer: 1..n, 0 = not set */
+	bool pin1_verified;
+	/* T=0 response data waiting for GET RESPONSE (ISO 7816-3 §10.3.5). */
+	uint8_t pending[CARD_RESP_MAX];
+	size_t npending;
+	bool has_pending;
+};
+
+/* ---- apdu.c ------------------------------------------------------------- */
+
+/* The four short APDU cases of ISO/IEC 7816-3 §12.1 / 7816-4 §5.1. */
+enum apdu_case {
+	APDU_CASE1 = 1,		/* CLA INS P1 P2 */
+	APDU_CASE2 = 2,		/* ... Le */
+	APDU_CASE3 = 3,		/* ... Lc data */
+	APDU_CASE4 = 4,		/* ... Lc data Le */
+};
+
+struct apdu {
+	uint8_t cla, ins, p1, p2;
+	uint8_t kase;		/* enum apdu_case */
+	struct stk_cur data;	/* the Lc bytes (empty in cases 1, 2) */
+	size_t ne;		/* expected length: Le, 00 meaning 256; 0 if absent */
+	bool le_present;
+};
+
+/*
+ * Parse one short command APDU (ISO/IEC 7816-4 §5.1).  The whole input
+ * must be one APDU: STK_E_TRUNCATED (< 4 bytes, or fewer data bytes than
+ * Lc), STK_E_TRAILING (more than Lc data + Le), STK_E_UNSUPPORTED (Lc = 00
+ * followed by more bytes: extended lengths are not supported).  The data
+ * cursor borrows from the input.
+ */
+int apdu_parse(const uint8_t *cmd, size_t len, struct apdu *a,
+    struct stk_diag *diag);
+
+/* "case 1" .. "case 4"; "?" otherwise. */
+const char *apdu_case_name(unsigned kase);
+
+/* Name of the command for CLA/INS ("SELECT"), NULL if not ours. */
+const char *card_ins_name(uint8_t cla, uint8_t ins);
+
+/*
+ * Run one command APDU: append the response (data then SW1 SW2) to resp
+ * and return STK_OK, or a negative error when resp failed (no memory).
+ * *sw_out (optional) receives the status word.
+ */
+int card_apdu(struct card *c, const uint8_t *cmd, size_t len,
+    struct stk_buf *resp, uint16_t *sw_out);
+
+/*
+ * The Answer To Reset (ISO/IEC 7816-3 §8.2, TS 102 221 §6.3): direct
+ * convention, T=0 and T=1 offered, T=15 global bytes with class A/B/C,
+ * historical bytes (ISO/IEC 7816-4 §8.1.1) and TCK.  Returns its length
+ * and sets *atr to static storage.
+ */
+size_t card_atr(const uint8_t **atr);
+
+/*
+ * Check an ATR's structure and check byte (ISO/IEC 7816-3 §8.2): the
+ * interface bytes announced by T0/TDi are present, K historical bytes
+ * follow, TCK is present exactly when a protocol other than T=0 is
+ * indicated and makes the XOR of T0..TCK zero.  STK_OK or a named error.
+ */
+int card_atr_check(const uint8_t *atr, size_t len, struct stk_diag *diag);
+
+/* ---- fs.c --------------------------------------------------------------- */
+
+/* The USIM application identifier (TS 101 220 annex E, TS 31.102 §5). */
+#define CARD_USIM_AID_LEN 16
+extern const uint8_t card_usim_aid[CARD_USIM_AID_LEN];
+
+/* Set up the volatile state as after a reset: MF selected, nothing
+ * pending, PIN1 not verified (TS 102 221 §8.4: after the ATR the MF is
+ * the current DF). */
+void card_reset(struct card *c);
+
+/* Initialise c with data d (copied) and a persist hook, then reset. */
+void card_init(struct card *c, const struct card_data *d,
+    card_persist_fn persist, void *arg);
+
+/* File id of the current EF (0 if none) and of the current DF. */
+uint16_t card_current_ef(const struct card *c);
+uint16_t card_current_df(const struct card *c);
+
+/* Handlers (SW in *sw, response body appended to out). */
+int fs_select(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int fs_read_binary(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int fs_update_binary(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int fs_read_record(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int fs_update_record(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int fs_status(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+
+/* Store the card data through the hook; STK_OK without a hook. */
+int card_persist(struct card *c);
+
+/* ---- pin.c -------------------------------------------------------------- */
+
+/* Whether the PIN1 access condition is met (verified, or PIN disabled). */
+bool pin1_satisfied(const struct card *c);
+
+int pin_verify(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int pin_change(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int pin_disable(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int pin_enable(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int pin_unblock(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+
+/*
+ * PIN text -> the 8-byte block (digits as ASCII, FF padding).  pin: 4..8
+ * digits (puk: exactly 8).  STK_E_INVALID otherwise.
+ */
+int pin_from_text(const char *text, bool puk, uint8_t out[CARD_PIN_LEN]);
+/* Whether an 8-byte block is a well-formed PIN (or PUK) block. */
+bool pin_block_valid(const uint8_t b[CARD_PIN_LEN], bool puk);
+
+/* ---- content.c ---------------------------------------------------------- */
+
+/* What a new card is made from (text as given on the command line). */
+struct card_params {
+	const char *iccid;	/* 18..20 digits */
+	const char *imsi;	/* 6..15 digits (TS 23.003 §2.2) */
+	const char *msisdn;	/* "+digits" or digits; NULL: empty record */
+	const char *smsc;	/* service centre for EF SMSP; NULL: none */
+	const char *pin1;	/* NULL: "0000" */
+	const char *puk1;	/* NULL: "12345678" */
+};
+
+/* ICCID text -> EF ICCID (10 bytes, BCD with swapped nibbles, F fill). */
+int content_iccid(const char *text, uint8_t out[10]);
+/* EF ICCID -> digits (out: 21 bytes).  STK_E_INVALID on a bad nibble. */
+int content_iccid_text(const uint8_t ef[10], char out[21]);
+/* IMSI text -> EF IMSI (9 bytes: length, parity/type nibble, digits). */
+int content_imsi(const char *text, uint8_t out[9]);
+/* EF IMSI -> digits (out: 16 bytes); validates length and parity. */
+int content_imsi_text(const uint8_t ef[9], char out[16]);
+/* One EF MSISDN / ADN-format record of reclen bytes (reclen >= 14). */
+int content_msisdn_record(const char *number, uint8_t *rec, size_t reclen);
+/* Number of an MSISDN record as text (out: STK_ADDR_TEXT_MAX + 1);
+ * STK_E_NOT_FOUND for an empty record. */
+int content_msisdn_text(const uint8_t *rec, size_t reclen, char *out,
+    size_t outsz);
+/* One EF SMSP record of reclen bytes (reclen >= 28); smsc may be NULL. */
+int content_smsp_record(const char *smsc, uint8_t *rec, size_t reclen);
+/* Build a whole new card from p: STK_E_INVALID & co with *what naming the
+ * bad parameter ("--imsi"). */
+int content_new_card(const struct card_params *p, struct card_data *d,
+    const char **what);
+/* Whether the creation parameters given (non-NULL ones) agree with d;
+ * *what names the first that differs. */
+bool content_matches(const struct card_params *p, const struct card_data *d,
+    const char **what);
+
+/* ---- state.c ------------------------------------------------------------ */
+
+/* Upper bound of a state file (the decoder refuses more). */
+#define STATE_MAX_SIZE 4096
+
+/* Encode d as the state file text (growable or fixed builder). */
+int state_encode(const struct card_data *d, struct stk_buf *out);
+/*
+ * Decode a state file: the version line, every key exactly once, each
+ * value validated (hex of the exact EF size, PIN blocks, counter ranges),
+ * nothing else.  The diag names the key and the absolute offset.
+ */
+int state_decode(const uint8_t *text, size_t len, struct card_data *d,
+    struct stk_diag *diag);
+/* Read and decode FILE.  STK_E_NOT_FOUND when it does not exist. */
+int state_load(const char *path, struct card_data *d, struct stk_diag *diag);
+/* Write FILE atomically (temp file in the same dir, fsync, rename, fsync
+ * of the dir), mode 0600. */
+int state_save(const char *path, const struct card_data *d);
+/* card_persist_fn over state_save; arg is the path. */
+int state_persist(const struct card_data *d, void *arg);
+
+/* ---- vpcd.c ------------------------------------------------------------- */
+
+#define VPCD_DEFAULT_HOST "127.0.0.1"
+#define VPCD_DEFAULT_PORT 35963
+
+/* vpcd control messages (vsmartcard vpcd/vpicc protocol). */
+#define VPCD_CTRL_OFF	0x00
+#define VPCD_CTRL_ON	0x01
+#define VPCD_CTRL_RESET	0x02
+#define VPCD_CTRL_ATR	0x04
+
+struct vpcd_conf {
+	const char *host;
+	uint16_t port;
+	unsigned backoff_min_ms;	/* first reconnect delay */
+	unsigned backoff_max_ms;	/* cap of the doubling delay */
+};
+
+/*
+ * Serve card c to vpcd until *stop becomes non-zero: connect, answer
+ * control messages and APDUs, reconnect with backoff when the connection
+ * fails or closes.  Returns STK_OK after a requested stop.
+ */
+int vpcd_run(const struct vpcd_conf *conf, struct card *c,
+    volatile sig_atomic_t *stop);
+
+/*
+ * Handle one vpcd message payload (without the length prefix) and append
+ * the framed reply (if any) to out.  Exposed for the unit tests.
+ */
+int vpcd_handle(struct card *c, const uint8_t *msg, size_t len,
+    struct stk_buf *out);
+
+#endif
