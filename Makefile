@@ -145,9 +145,10 @@ fuzz-build: $(FUZZ_BINS)
 # build/fuzz/corpus/NAME (seeded from tests/fuzz/corpus/NAME).
 fuzz: deps fuzz-build
 	@for f in $(FUZZ_BINS); do \
-	    n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	    n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n build/fuzz/artifacts; \
 	    echo "== $$n for $(FUZZ_TIME)s"; \
 	    $$f -max_total_time=$(FUZZ_TIME) -timeout=10 \
+	        -artifact_prefix=build/fuzz/artifacts/ \
 	        build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 

@@ -33,9 +33,14 @@ for spec in "$@"; do
 	unit|unit-san) cmd=("$path") ;;
 	sh) cmd=(bash "$path") ;;
 	fuzz)
+		# New inputs go to a scratch folder (the first one named), crash
+		# artifacts under build/: the seed corpus in git stays as it is.
 		corpus=tests/fuzz/corpus/$(basename "$path")
-		mkdir -p "$corpus"
-		cmd=("$path" -runs="$FUZZ_SMOKE_RUNS" -timeout=10 "$corpus")
+		scratch=build/fuzz/smoke/$(basename "$path")
+		rm -rf "$scratch"
+		mkdir -p "$corpus" "$scratch" build/fuzz/artifacts
+		cmd=("$path" -runs="$FUZZ_SMOKE_RUNS" -timeout=10
+		    -artifact_prefix=build/fuzz/artifacts/ "$scratch" "$corpus")
 		;;
 	*) echo "run-tests: unknown kind $kind" >&2; exit 2 ;;
 	esac
