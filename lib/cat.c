@@ -119,6 +119,60 @@ decode_devices(const struct stk_cat_obj *o, struct stk_cat_devices *dev,
 }
 
 /*
+ * Command details (§8.6) then device identities (§8.7), the two objects
+ * a proactive command (§6.6) and a TERMINAL RESPONSE (§6.8) start with.
+ * A missing one is reported at the object standing in its place, or at
+ * end.  Which devices are allowed is the caller's to check.
+ */
+static int
+decode_head(const struct stk_cat_obj *objs, size_t nobjs, size_t end,
+    struct stk_cat_cmd_details *cd, struct stk_cat_devices *dev,
+    struct stk_diag *diag)
+{
+	int r;
+
+	if (nobjs < 1 || objs[0].tag != STK_CAT_TAG_COMMAND_DETAILS)
+		return stk_fail(diag, STK_E_NOT_FOUND, "command details",
+		    missing_at(objs, nobjs, 0, end));
+	if ((r = decode_cmd_details(&objs[0], cd, diag)) != STK_OK)
+		return r;
+	if (nobjs < 2 || objs[1].tag != STK_CAT_TAG_DEVICE_IDENTITIES)
+		return stk_fail(diag, STK_E_NOT_FOUND, "device identities",
+		    missing_at(objs, nobjs, 1, end));
+	return decode_devices(&objs[1], dev, diag);
+}
+
+/* Item identifier (§8.10): one octet, never 00. */
+static int
+decode_item_id(const struct stk_cat_obj *o, uint8_t *id,
+    struct stk_diag *diag)
+{
+	int r;
+
+	if ((r = need_len(o, 1, diag)) != STK_OK)
+		return r;
+	if (o->value[0] == 0)
+		return stk_fail(diag, STK_E_INVALID, "item identifier",
+		    o->offset);
+	*id = o->value[0];
+	return STK_OK;
+}
+
+/* SMS TPDU (§8.13): once, not empty; kept pointing into the input. */
+static int
+decode_sms_tpdu(const struct stk_cat_obj *o, const uint8_t **tpdu,
+    size_t *tpdu_len, struct stk_diag *diag)
+{
+	if (*tpdu != NULL)
+		return dup_err(o, diag);
+	if (o->len == 0)
+		return stk_fail(diag, STK_E_TRUNCATED, "SMS TPDU", o->offset);
+	*tpdu = o->value;
+	*tpdu_len = o->len;
+	return STK_OK;
+}
+
+/*
  * Address (§8.1): TON/NPI octet then the dialling number in BCD, which is
  * exactly the RP-address value of TS 24.011 §8.2.5.1; lib/sms_addr.c reads
  * that form when the length octet is put in front.
@@ -202,28 +256,34 @@ close_ber(struct stk_buf *out, size_t mark)
 	return STK_OK;
 }
 
-/* Append a text object (text string coding). */
+/* Append an object whose value one of cat_text.c's encoders writes. */
 static int
-add_text_string(struct stk_buf *out, unsigned tag, bool cr,
+add_text_obj(struct stk_buf *out, unsigned tag, bool cr,
+    int (*encode)(const struct stk_cat_text *, struct stk_buf *),
     const struct stk_cat_text *t)
 {
 	size_t mark = stk_ctlv_open(out, tag, cr);
 	int r;
 
-	if ((r = stk_cat_text_string_encode(t, out)) != STK_OK)
+	if ((r = encode(t, out)) != STK_OK)
 		return r;
 	return stk_tlv_close(out, mark) ? STK_OK : STK_E_NOSPACE;
 }
 
+/* Text string object (§8.15). */
+static int
+add_text_string(struct stk_buf *out, unsigned tag, bool cr,
+    const struct stk_cat_text *t)
+{
+	return add_text_obj(out, tag, cr, stk_cat_text_string_encode, t);
+}
+
+/* Alpha identifier object (§8.2). */
 static int
 add_alpha(struct stk_buf *out, const struct stk_cat_text *t)
 {
-	size_t mark = stk_ctlv_open(out, STK_CAT_TAG_ALPHA_ID, true);
-	int r;
-
-	if ((r = stk_cat_alpha_encode(t, out)) != STK_OK)
-		return r;
-	return stk_tlv_close(out, mark) ? STK_OK : STK_E_NOSPACE;
+	return add_text_obj(out, STK_CAT_TAG_ALPHA_ID, true,
+	    stk_cat_alpha_encode, t);
 }
 
 static void
@@ -576,27 +636,16 @@ decode_proactive_obj(const struct stk_cat_obj *o, struct stk_cat_proactive *p,
 	case STK_CAT_TAG_ITEM_ID:
 		if (p->has_default_item)
 			return dup_err(o, diag);
-		if ((r = need_len(o, 1, diag)) != STK_OK)
+		if ((r = decode_item_id(o, &p->default_item, diag)) != STK_OK)
 			return r;
-		if (o->value[0] == 0)
-			return stk_fail(diag, STK_E_INVALID, "item identifier",
-			    o->offset);
 		p->has_default_item = true;
-		p->default_item = o->value[0];
 		return STK_OK;
 	case STK_CAT_TAG_ADDRESS:
 		if (p->address.present)
 			return dup_err(o, diag);
 		return decode_address(o, &p->address, diag);
 	case STK_CAT_TAG_SMS_TPDU:
-		if (p->tpdu != NULL)
-			return dup_err(o, diag);
-		if (o->len == 0)
-			return stk_fail(diag, STK_E_TRUNCATED, "SMS TPDU",
-			    o->offset);
-		p->tpdu = o->value;
-		p->tpdu_len = o->len;
-		return STK_OK;
+		return decode_sms_tpdu(o, &p->tpdu, &p->tpdu_len, diag);
 	}
 	note_unknown(o, &p->nunknown, &p->unknown_cr);
 	return STK_OK;
@@ -663,15 +712,8 @@ stk_cat_proactive_decode(const uint8_t *in, size_t len,
 		return r;
 
 	/* §6.6: command details, then device identities, come first */
-	if (p->nobjs < 1 || p->objs[0].tag != STK_CAT_TAG_COMMAND_DETAILS)
-		return stk_fail(diag, STK_E_NOT_FOUND, "command details",
-		    missing_at(p->objs, p->nobjs, 0, end));
-	if ((r = decode_cmd_details(&p->objs[0], &p->cmd, diag)) != STK_OK)
-		return r;
-	if (p->nobjs < 2 || p->objs[1].tag != STK_CAT_TAG_DEVICE_IDENTITIES)
-		return stk_fail(diag, STK_E_NOT_FOUND, "device identities",
-		    missing_at(p->objs, p->nobjs, 1, end));
-	if ((r = decode_devices(&p->objs[1], &p->dev, diag)) != STK_OK)
+	if ((r = decode_head(p->objs, p->nobjs, end, &p->cmd, &p->dev,
+	    diag)) != STK_OK)
 		return r;
 	p->known = cmd_known(p->cmd.type);
 	if (p->dev.source != STK_CAT_DEV_UICC ||
@@ -735,28 +777,14 @@ decode_envelope_obj(const struct stk_cat_obj *o, struct stk_cat_envelope *e,
 				return dup_err(o, diag);
 			return decode_address(o, &e->address, diag);
 		}
-		if (o->tag == STK_CAT_TAG_SMS_TPDU) {
-			if (e->tpdu != NULL)
-				return dup_err(o, diag);
-			if (o->len == 0)
-				return stk_fail(diag, STK_E_TRUNCATED,
-				    "SMS TPDU", o->offset);
-			e->tpdu = o->value;
-			e->tpdu_len = o->len;
-			return STK_OK;
-		}
+		if (o->tag == STK_CAT_TAG_SMS_TPDU)
+			return decode_sms_tpdu(o, &e->tpdu, &e->tpdu_len,
+			    diag);
 	} else if (e->tag == STK_CAT_BER_MENU_SELECTION) {
 		if (o->tag == STK_CAT_TAG_ITEM_ID) {
 			if (e->item_id != 0)
 				return dup_err(o, diag);
-			if ((r = need_len(o, 1, diag)) != STK_OK)
-				return r;
-			/* §8.10: an item identifier is never 00 */
-			if (o->value[0] == 0)
-				return stk_fail(diag, STK_E_INVALID,
-				    "item identifier", o->offset);
-			e->item_id = o->value[0];
-			return STK_OK;
+			return decode_item_id(o, &e->item_id, diag);
 		}
 		if (o->tag == STK_CAT_TAG_HELP_REQUEST) {
 			if (e->help_request)
@@ -888,15 +916,8 @@ stk_cat_tr_decode(const uint8_t *in, size_t len,
 	stk_cur_init(&all, in, len);
 	if ((r = read_objs(&all, tr->objs, &tr->nobjs, diag)) != STK_OK)
 		return r;
-	if (tr->nobjs < 1 || tr->objs[0].tag != STK_CAT_TAG_COMMAND_DETAILS)
-		return stk_fail(diag, STK_E_NOT_FOUND, "command details",
-		    missing_at(tr->objs, tr->nobjs, 0, len));
-	if ((r = decode_cmd_details(&tr->objs[0], &tr->cmd, diag)) != STK_OK)
-		return r;
-	if (tr->nobjs < 2 || tr->objs[1].tag != STK_CAT_TAG_DEVICE_IDENTITIES)
-		return stk_fail(diag, STK_E_NOT_FOUND, "device identities",
-		    missing_at(tr->objs, tr->nobjs, 1, len));
-	if ((r = decode_devices(&tr->objs[1], &tr->dev, diag)) != STK_OK)
+	if ((r = decode_head(tr->objs, tr->nobjs, len, &tr->cmd, &tr->dev,
+	    diag)) != STK_OK)
 		return r;
 	if (tr->dev.source != STK_CAT_DEV_TERMINAL ||
 	    tr->dev.dest != STK_CAT_DEV_UICC)
@@ -933,13 +954,10 @@ stk_cat_tr_decode(const uint8_t *in, size_t len,
 		case STK_CAT_TAG_ITEM_ID:
 			if (tr->has_item_id)
 				return dup_err(o, diag);
-			if ((r = need_len(o, 1, diag)) != STK_OK)
+			if ((r = decode_item_id(o, &tr->item_id, diag)) !=
+			    STK_OK)
 				return r;
-			if (o->value[0] == 0)
-				return stk_fail(diag, STK_E_INVALID,
-				    "item identifier", o->offset);
 			tr->has_item_id = true;
-			tr->item_id = o->value[0];
 			break;
 		default:
 			note_unknown(o, &tr->nunknown, &tr->unknown_cr);

@@ -94,21 +94,29 @@ text_begin(struct stk_cat_text *t, int coding)
 }
 
 /*
- * Append UTF-8 produced by a converter to t.  The fixed builder over the
- * remaining space fails with STK_E_NOSPACE when the text does not fit.
+ * Append to t the UTF-8 that conv (stk_gsm7_to_utf8 or stk_ucs2_to_utf8,
+ * gsm7.h) makes of in[0..n).  The fixed builder over the remaining space
+ * fails when the text does not fit: STK_E_TOO_LONG.  With no_nul, a U+0000
+ * (which would cut the NUL-terminated text short) is STK_E_INVALID; t is
+ * unchanged on failure but for the bytes past its end.
  */
 static int
-text_append_septets(struct stk_cat_text *t, const uint8_t *septets, size_t n)
+text_append(struct stk_cat_text *t,
+    int (*conv)(const uint8_t *, size_t, struct stk_buf *),
+    const uint8_t *in, size_t n, bool no_nul)
 {
 	struct stk_buf b;
 	int r;
 
 	stk_buf_init_fixed(&b, (uint8_t *)t->utf8 + t->len, TEXT_CAP - t->len);
-	r = stk_gsm7_to_utf8(septets, n, &b);
+	r = conv(in, n, &b);
 	if (r == STK_OK && !stk_buf_ok(&b))
 		r = STK_E_TOO_LONG;
 	if (r == STK_E_NOSPACE)
 		r = STK_E_TOO_LONG;
+	if (r == STK_OK && no_nul &&
+	    memchr(stk_buf_data(&b), 0, stk_buf_len(&b)))
+		r = STK_E_INVALID;
 	if (r != STK_OK)
 		return r;
 	t->len += stk_buf_len(&b);
@@ -116,34 +124,26 @@ text_append_septets(struct stk_cat_text *t, const uint8_t *septets, size_t n)
 	return STK_OK;
 }
 
+/* Unpacked GSM default alphabet septets (TS 23.038 §6.2.1). */
+static int
+text_append_septets(struct stk_cat_text *t, const uint8_t *septets, size_t n)
+{
+	return text_append(t, stk_gsm7_to_utf8, septets, n, false);
+}
+
+/* UCS-2 code units, most significant octet first (TS 23.038 §6.2.3). */
 static int
 text_append_ucs2(struct stk_cat_text *t, const uint8_t *ucs2, size_t n)
 {
-	struct stk_buf b;
 	struct stk_cur c;
 	uint16_t u;
-	int r;
 
 	/* FFFF is "unused" (TS 102 221 annex A), never a character */
 	stk_cur_init(&c, ucs2, n);
 	while (stk_cur_u16(&c, &u))
 		if (u == 0xffff)
 			return STK_E_INVALID;
-
-	stk_buf_init_fixed(&b, (uint8_t *)t->utf8 + t->len, TEXT_CAP - t->len);
-	r = stk_ucs2_to_utf8(ucs2, n, &b);
-	if (r == STK_OK && !stk_buf_ok(&b))
-		r = STK_E_TOO_LONG;
-	if (r == STK_E_NOSPACE)
-		r = STK_E_TOO_LONG;
-	/* U+0000 would cut the NUL-terminated text short: refused */
-	if (r == STK_OK && memchr(stk_buf_data(&b), 0, stk_buf_len(&b)))
-		r = STK_E_INVALID;
-	if (r != STK_OK)
-		return r;
-	t->len += stk_buf_len(&b);
-	t->utf8[t->len] = '\0';
-	return STK_OK;
+	return text_append(t, stk_ucs2_to_utf8, ucs2, n, true);
 }
 
 /* Every octet of an unpacked GSM string is a septet (bit 8 clear). */
@@ -432,6 +432,24 @@ stk_cat_alpha_decode(struct stk_cur *value, struct stk_cat_text *t,
 }
 
 /*
+ * The GSM default alphabet septets of one UCS-2 code unit into one (reset
+ * first): one septet, or escape + code for an extension character.  False
+ * when the character is not in the GSM alphabet.
+ */
+static bool
+gsm_septets_of(uint16_t u, struct stk_buf *one)
+{
+	uint8_t pair[2] = { (uint8_t)(u >> 8), (uint8_t)u };
+	char utf8[4];
+	struct stk_buf ub;
+
+	stk_buf_init_fixed(&ub, (uint8_t *)utf8, sizeof(utf8));
+	stk_buf_reset(one);
+	return stk_ucs2_to_utf8(pair, 2, &ub) == STK_OK &&
+	    stk_gsm7_from_utf8(utf8, stk_buf_len(&ub), one) == STK_OK;
+}
+
+/*
  * Encode the 81 or 82 form: GSM default alphabet characters as their
  * septets (an extension character as escape + code, which the decoder reads
  * back as one run), the others as base + offset; the count octet counts
@@ -456,14 +474,7 @@ alpha_encode_based(const struct stk_cat_text *t, uint8_t form,
 	/* pass 1: the window the non-GSM characters need */
 	stk_cur_init(&c, stk_buf_data(&ucs2), stk_buf_len(&ucs2));
 	while (stk_cur_u16(&c, &u)) {
-		uint8_t pair[2] = { (uint8_t)(u >> 8), (uint8_t)u };
-		char utf8[4];
-		struct stk_buf ub;
-
-		stk_buf_init_fixed(&ub, (uint8_t *)utf8, sizeof(utf8));
-		stk_buf_reset(&one);
-		if (stk_ucs2_to_utf8(pair, 2, &ub) == STK_OK &&
-		    stk_gsm7_from_utf8(utf8, stk_buf_len(&ub), &one) == STK_OK) {
+		if (gsm_septets_of(u, &one)) {
 			nchars += stk_buf_len(&one);
 			continue;
 		}
@@ -497,14 +508,7 @@ alpha_encode_based(const struct stk_cat_text *t, uint8_t form,
 	/* pass 2: the characters */
 	stk_cur_init(&c, stk_buf_data(&ucs2), stk_buf_len(&ucs2));
 	while (stk_cur_u16(&c, &u)) {
-		uint8_t pair[2] = { (uint8_t)(u >> 8), (uint8_t)u };
-		char utf8[4];
-		struct stk_buf ub;
-
-		stk_buf_init_fixed(&ub, (uint8_t *)utf8, sizeof(utf8));
-		stk_buf_reset(&one);
-		if (stk_ucs2_to_utf8(pair, 2, &ub) == STK_OK &&
-		    stk_gsm7_from_utf8(utf8, stk_buf_len(&ub), &one) == STK_OK)
+		if (gsm_septets_of(u, &one))
 			stk_buf_add_bytes(out, stk_buf_data(&one),
 			    stk_buf_len(&one));
 		else

@@ -220,6 +220,31 @@ toa_decode(struct stk_cur *c, struct stk_sms_addr *a, const char *field,
 	return STK_OK;
 }
 
+/* The type-of-address octet of a checked address (bit 7 set). */
+static uint8_t
+toa_encode(const struct stk_sms_addr *a)
+{
+	return (uint8_t)(0x80 | a->ton << 4 | a->npi);
+}
+
+/*
+ * Type-of-address, then the nv octets of the address value into *v, as
+ * both the TP address (TS 23.040 §9.1.2.5) and the RP address (TS 24.011
+ * §8.2.5.1) have them after their different length octets.
+ */
+static int
+toa_and_value(struct stk_cur *c, struct stk_sms_addr *a, size_t nv,
+    const uint8_t **v, const char *field, struct stk_diag *diag)
+{
+	int r;
+
+	if ((r = toa_decode(c, a, field, diag)) != STK_OK)
+		return r;
+	if (!stk_cur_bytes(c, v, nv))
+		return stk_fail(diag, STK_E_TRUNCATED, field, stk_cur_offset(c));
+	return STK_OK;
+}
+
 /*
  * ndigits semi-octets from the value octets: low nibble first, an odd
  * count ends with the filler 0xF in the high nibble.
@@ -304,11 +329,9 @@ stk_sms_addr_decode(struct stk_cur *c, struct stk_sms_addr *a,
 		return stk_fail(diag, STK_E_TRUNCATED, field, off);
 	if (len > STK_ADDR_MAX_DIGITS)
 		return stk_fail(diag, STK_E_TOO_LONG, field, off);
-	if ((r = toa_decode(c, a, field, diag)) != STK_OK)
-		return r;
 	nv = ((size_t)len + 1) / 2;
-	if (!stk_cur_bytes(c, &v, nv))
-		return stk_fail(diag, STK_E_TRUNCATED, field, stk_cur_offset(c));
+	if ((r = toa_and_value(c, a, nv, &v, field, diag)) != STK_OK)
+		return r;
 	if (a->ton == STK_TON_ALPHANUMERIC) {
 		/* §9.1.2.5: the length counts the useful semi-octets. */
 		if ((r = alpha_decode(v, nv, (size_t)len * 4 / 7, a, field,
@@ -378,7 +401,7 @@ stk_sms_addr_encode(const struct stk_sms_addr *a, struct stk_buf *out)
 
 	if ((r = addr_check(a)) != STK_OK)
 		return r;
-	toa = (uint8_t)(0x80 | a->ton << 4 | a->npi);
+	toa = toa_encode(a);
 	if (a->ton == STK_TON_ALPHANUMERIC) {
 		size_t packed = stk_gsm7_packed_len(a->nseptets, 0);
 		size_t semi = (a->nseptets * 7 + 3) / 4;
@@ -422,11 +445,9 @@ stk_smsc_addr_decode(struct stk_cur *c, struct stk_sms_addr *a,
 	/* type of address + at most 10 value octets */
 	if (len > 1 + STK_ADDR_MAX_OCTETS)
 		return stk_fail(diag, STK_E_TOO_LONG, field, off);
-	if ((r = toa_decode(c, a, field, diag)) != STK_OK)
-		return r;
 	nv = (size_t)len - 1;
-	if (!stk_cur_bytes(c, &v, nv))
-		return stk_fail(diag, STK_E_TRUNCATED, field, stk_cur_offset(c));
+	if ((r = toa_and_value(c, a, nv, &v, field, diag)) != STK_OK)
+		return r;
 	if (a->ton == STK_TON_ALPHANUMERIC) {
 		if ((r = alpha_decode(v, nv, nv * 8 / 7, a, field, off + 2,
 		    diag)) != STK_OK)
@@ -458,7 +479,7 @@ stk_smsc_addr_encode(const struct stk_sms_addr *a, struct stk_buf *out)
 	if ((r = addr_check(a)) != STK_OK)
 		return r;
 	mark = stk_buf_open_u8(out);
-	stk_buf_add_u8(out, (uint8_t)(0x80 | a->ton << 4 | a->npi));
+	stk_buf_add_u8(out, toa_encode(a));
 	if (a->ton == STK_TON_ALPHANUMERIC)
 		r = alpha_encode(a, out);
 	else

@@ -148,6 +148,9 @@ static const struct stk_sw_entry sw_table[] = {
 
 #undef X
 
+/* The name of a status word outside the table. */
+static const char unknown_name[] = "unknown status word";
+
 static unsigned
 popcount16(uint16_t v)
 {
@@ -179,7 +182,7 @@ stk_sw_name(uint16_t sw)
 {
 	const struct stk_sw_entry *e = stk_sw_lookup(sw);
 
-	return e != NULL ? e->name : "unknown status word";
+	return e != NULL ? e->name : unknown_name;
 }
 
 const char *
@@ -187,37 +190,31 @@ stk_sw_describe(uint16_t sw, char *out, size_t outsz)
 {
 	const struct stk_sw_entry *e = stk_sw_lookup(sw);
 	unsigned sw2 = sw & 0xff;
+	char param[32] = "";	/* what SW2 means for this entry */
 
 	if (outsz == 0)
 		return out;
-	if (e == NULL) {
-		snprintf(out, outsz, "%04X: unknown status word", sw);
-		return out;
-	}
-	switch (e->param) {
+	switch (e != NULL ? e->param : STK_SW_PARAM_NONE) {
 	case STK_SW_PARAM_LENGTH:
-		if (e->sw == STK_SW_PROACTIVE_PENDING)
-			snprintf(out, outsz, "%04X: %s, %u bytes to FETCH", sw,
-			    e->name, sw2);
-		else
-			snprintf(out, outsz, "%04X: %s, %u bytes", sw, e->name,
-			    sw2);
+		snprintf(param, sizeof(param), ", %u bytes%s", sw2,
+		    e->sw == STK_SW_PROACTIVE_PENDING ? " to FETCH" : "");
 		break;
 	case STK_SW_PARAM_LENGTH256:
-		snprintf(out, outsz, "%04X: %s, %u bytes", sw, e->name,
+		snprintf(param, sizeof(param), ", %u bytes",
 		    sw2 == 0 ? 256 : sw2);
 		break;
 	case STK_SW_PARAM_RETRIES:
-		snprintf(out, outsz, "%04X: %s, %u retr%s left", sw, e->name,
-		    sw2 & 0x0f, (sw2 & 0x0f) == 1 ? "y" : "ies");
+		snprintf(param, sizeof(param), ", %u retr%s left", sw2 & 0x0f,
+		    (sw2 & 0x0f) == 1 ? "y" : "ies");
 		break;
 	case STK_SW_PARAM_VALUE:
-		snprintf(out, outsz, "%04X: %s (SW2 %02X)", sw, e->name, sw2);
+		snprintf(param, sizeof(param), " (SW2 %02X)", sw2);
 		break;
 	default:
-		snprintf(out, outsz, "%04X: %s", sw, e->name);
 		break;
 	}
+	snprintf(out, outsz, "%04X: %s%s", sw, e != NULL ? e->name :
+	    unknown_name, param);
 	return out;
 }
 

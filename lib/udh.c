@@ -216,6 +216,13 @@ stk_udh_encoded_len(const struct stk_udh *udh)
 	return n;
 }
 
+/* The error of a builder that failed: full (fixed) or out of memory. */
+static int
+buf_err(const struct stk_buf *out)
+{
+	return out->fixed ? STK_E_NOSPACE : STK_E_NOMEM;
+}
+
 int
 stk_udh_build(const struct stk_udh *udh, struct stk_buf *out)
 {
@@ -233,7 +240,7 @@ stk_udh_build(const struct stk_udh *udh, struct stk_buf *out)
 			return STK_E_ARG;
 	/* Reserve the whole header at once so a failure appends nothing. */
 	if (!stk_buf_add_space(out, &p, total))
-		return out->fixed ? STK_E_NOSPACE : STK_E_NOMEM;
+		return buf_err(out);
 	stk_buf_init_fixed(&w, p, total);
 	stk_buf_add_u8(&w, (uint8_t)(total - 1));
 	for (size_t i = 0; i < udh->n; i++)
@@ -290,6 +297,34 @@ concat_semantics(const struct stk_udh_concat *c, struct stk_diag *diag,
 	return STK_OK;
 }
 
+/*
+ * A reference or port number in the 8-bit IE form (one octet) or the
+ * 16-bit form (two, most significant first; TS 23.040 §9.2.3.24.1, .3,
+ * .4, .8): appended to d at *n, or read from c, whose IE length has been
+ * checked against the table.
+ */
+static void
+put_num(uint8_t *d, size_t *n, uint16_t v, bool wide)
+{
+	if (wide)
+		d[(*n)++] = (uint8_t)(v >> 8);
+	d[(*n)++] = (uint8_t)v;
+}
+
+static uint16_t
+get_num(struct stk_cur *c, bool wide)
+{
+	uint16_t v = 0;
+	uint8_t b = 0;
+
+	if (wide) {
+		(void)stk_cur_u16(c, &v);
+		return v;
+	}
+	(void)stk_cur_u8(c, &b);
+	return b;
+}
+
 int
 stk_udh_put_concat(struct stk_buf *out, const struct stk_udh_concat *c)
 {
@@ -300,14 +335,12 @@ stk_udh_put_concat(struct stk_buf *out, const struct stk_udh_concat *c)
 		return STK_E_ARG;
 	if (concat_semantics(c, NULL, 0) != STK_OK)
 		return STK_E_ARG;
-	if (c->ref16)
-		d[n++] = (uint8_t)(c->ref >> 8);
-	d[n++] = (uint8_t)c->ref;
+	put_num(d, &n, c->ref, c->ref16);
 	d[n++] = c->total;
 	d[n++] = c->seq;
 	if (!stk_udh_put_ie(out, c->ref16 ? STK_IEI_CONCAT16 : STK_IEI_CONCAT8,
 	    d, n))
-		return out->fixed ? STK_E_NOSPACE : STK_E_NOMEM;
+		return buf_err(out);
 	return STK_OK;
 }
 
@@ -317,20 +350,13 @@ stk_udh_put_ports(struct stk_buf *out, const struct stk_udh_ports *p)
 	uint8_t d[4];
 	size_t n = 0;
 
-	if (p->port16) {
-		d[n++] = (uint8_t)(p->dst >> 8);
-		d[n++] = (uint8_t)p->dst;
-		d[n++] = (uint8_t)(p->src >> 8);
-		d[n++] = (uint8_t)p->src;
-	} else {
-		if (p->dst > 0xff || p->src > 0xff)
-			return STK_E_ARG;
-		d[n++] = (uint8_t)p->dst;
-		d[n++] = (uint8_t)p->src;
-	}
+	if (!p->port16 && (p->dst > 0xff || p->src > 0xff))
+		return STK_E_ARG;
+	put_num(d, &n, p->dst, p->port16);
+	put_num(d, &n, p->src, p->port16);
 	if (!stk_udh_put_ie(out, p->port16 ? STK_IEI_PORT16 : STK_IEI_PORT8,
 	    d, n))
-		return out->fixed ? STK_E_NOSPACE : STK_E_NOMEM;
+		return buf_err(out);
 	return STK_OK;
 }
 
@@ -374,28 +400,30 @@ concat_decode(const struct stk_udh_ie *ie, struct stk_udh_concat *out)
 	stk_cur_init(&c, ie->data, ie->len);
 	c.off = ie->off + 2;
 	out->ref16 = ie->iei == STK_IEI_CONCAT16;
-	if (out->ref16) {
-		(void)stk_cur_u16(&c, &out->ref);
-	} else {
-		uint8_t r8 = 0;
-		(void)stk_cur_u8(&c, &r8);
-		out->ref = r8;
-	}
+	out->ref = get_num(&c, out->ref16);
 	(void)stk_cur_u8(&c, &out->total);
 	(void)stk_cur_u8(&c, &out->seq);
+}
+
+/* The last IE of the class of iei in *ie, its length checked. */
+static int
+find_checked(const struct stk_udh *udh, uint8_t iei,
+    const struct stk_udh_ie **ie, struct stk_diag *diag)
+{
+	if ((*ie = find_class(udh, iei)) == NULL)
+		return STK_E_NOT_FOUND;
+	return check_len(*ie, diag);
 }
 
 int
 stk_udh_find_concat(const struct stk_udh *udh, struct stk_udh_concat *out,
     struct stk_diag *diag)
 {
-	const struct stk_udh_ie *ie = find_class(udh, STK_IEI_CONCAT8);
+	const struct stk_udh_ie *ie;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (ie == NULL)
-		return STK_E_NOT_FOUND;
-	if ((rc = check_len(ie, diag)) != STK_OK)
+	if ((rc = find_checked(udh, STK_IEI_CONCAT8, &ie, diag)) != STK_OK)
 		return rc;
 	concat_decode(ie, out);
 	return concat_semantics(out, diag, ie->off + 2);
@@ -405,27 +433,17 @@ int
 stk_udh_find_ports(const struct stk_udh *udh, struct stk_udh_ports *out,
     struct stk_diag *diag)
 {
-	const struct stk_udh_ie *ie = find_class(udh, STK_IEI_PORT8);
+	const struct stk_udh_ie *ie;
 	struct stk_cur c;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (ie == NULL)
-		return STK_E_NOT_FOUND;
-	if ((rc = check_len(ie, diag)) != STK_OK)
+	if ((rc = find_checked(udh, STK_IEI_PORT8, &ie, diag)) != STK_OK)
 		return rc;
 	stk_cur_init(&c, ie->data, ie->len);
 	out->port16 = ie->iei == STK_IEI_PORT16;
-	if (out->port16) {
-		(void)stk_cur_u16(&c, &out->dst);
-		(void)stk_cur_u16(&c, &out->src);
-	} else {
-		uint8_t d = 0, s = 0;
-		(void)stk_cur_u8(&c, &d);
-		(void)stk_cur_u8(&c, &s);
-		out->dst = d;
-		out->src = s;
-	}
+	out->dst = get_num(&c, out->port16);
+	out->src = get_num(&c, out->port16);
 	return STK_OK;
 }
 
@@ -542,6 +560,6 @@ stk_udh_describe(const struct stk_udh *udh, struct stk_buf *out)
 		put_text(out, "\n");
 	}
 	if (!stk_buf_ok(out))
-		return out->fixed ? STK_E_NOSPACE : STK_E_NOMEM;
+		return buf_err(out);
 	return STK_OK;
 }

@@ -123,6 +123,94 @@ check_error(int r, const struct stk_diag *d, const struct vec_case *vc,
 		    d->field != NULL ? d->field : "(none)", field);
 }
 
+/*
+ * After a decode: true when the case expects success and got it; false
+ * when it expects an error, which is then checked (the caller skips the
+ * rest of the case).  An unexpected failure fails the test.
+ */
+static bool
+decoded_as_expected(int r, const struct stk_diag *d,
+    const struct vec_case *vc, const char *name)
+{
+	if (vec_get(vc, "error") != NULL) {
+		check_error(r, d, vc, name);
+		return false;
+	}
+	if (r != STK_OK) {
+		char msg[160];
+		fail_msg("%s: %s", name, stk_diag_format(d, msg, sizeof(msg)));
+	}
+	return true;
+}
+
+/* A decimal count the case gives, 0 when it gives none. */
+static unsigned long
+count_of(const struct vec_case *vc, const char *key)
+{
+	const char *v = vec_get(vc, key);
+
+	return v != NULL ? strtoul(v, NULL, 10) : 0;
+}
+
+/* The command details the case gives (number, type, qualifier). */
+static void
+check_cmd_details(const struct vec_case *vc,
+    const struct stk_cat_cmd_details *cd)
+{
+	const char *v;
+
+	if ((v = vec_get(vc, "number")) != NULL)
+		assert_int_equal(cd->number, hexnum(v));
+	if ((v = vec_get(vc, "type")) != NULL)
+		assert_int_equal(cd->type, hexnum(v));
+	if ((v = vec_get(vc, "qualifier")) != NULL)
+		assert_int_equal(cd->qualifier, hexnum(v));
+}
+
+/* The address the case gives, as text; false when it gives none. */
+static bool
+check_address(const struct vec_case *vc, const struct stk_cat_address *a)
+{
+	const char *v = vec_get(vc, "address");
+	char text[STK_ADDR_TEXT_MAX + 1];
+
+	if (v == NULL)
+		return false;
+	assert_true(a->present);
+	assert_int_equal(stk_sms_addr_to_text(&a->addr, text, sizeof(text)),
+	    0);
+	assert_string_equal(text, v);
+	return true;
+}
+
+/* The SMS TPDU the case gives, if any. */
+static void
+check_tpdu(const struct vec_case *vc, const uint8_t *tpdu, size_t len,
+    const char *name)
+{
+	size_t tl;
+	uint8_t *t;
+
+	if (vec_get(vc, "tpdu") == NULL)
+		return;
+	t = vec_hex(vc, "tpdu", &tl);
+	assert_hex_equal(tpdu, len, t, tl, name);
+	free(t);
+}
+
+/* Load a vector file, require at least min cases, check each. */
+static void
+run_vectors(const char *path, size_t min,
+    void (*check)(const struct vec_case *))
+{
+	struct vec_file *vf = vec_load(path);
+
+	assert_true(vf->ncases >= min);
+	for (size_t i = 0; i < vf->ncases; i++)
+		check(&vf->cases[i]);
+	vec_free(vf);
+}
+
 static bool
 text_same(const struct stk_cat_text *a, const struct stk_cat_text *b)
 {
@@ -139,6 +227,16 @@ dump_field(const char *key, const char *value)
 {
 	if (dump != NULL && value != NULL)
 		fprintf(dump, "\t%s=%s", key, value);
+}
+
+/* An octet field of the dump, as 0x%02x. */
+static void
+dump_octet(const char *key, unsigned v)
+{
+	char num[8];
+
+	snprintf(num, sizeof(num), "0x%02x", v);
+	dump_field(key, num);
 }
 
 /* kind, name, our bytes and the BER value (what etsi_cat dissects). */
@@ -252,20 +350,9 @@ check_proactive_case(const struct vec_case *vc)
 	in = case_input(vc, &len);
 	stk_diag_clear(&d);
 	r = stk_cat_proactive_decode(in, len, p, &d);
-	if (vec_get(vc, "error") != NULL) {
-		check_error(r, &d, vc, name);
+	if (!decoded_as_expected(r, &d, vc, name))
 		goto out;
-	}
-	if (r != STK_OK) {
-		char msg[160];
-		fail_msg("%s: %s", name, stk_diag_format(&d, msg, sizeof(msg)));
-	}
-	if ((v = vec_get(vc, "number")) != NULL)
-		assert_int_equal(p->cmd.number, hexnum(v));
-	if ((v = vec_get(vc, "type")) != NULL)
-		assert_int_equal(p->cmd.type, hexnum(v));
-	if ((v = vec_get(vc, "qualifier")) != NULL)
-		assert_int_equal(p->cmd.qualifier, hexnum(v));
+	check_cmd_details(vc, &p->cmd);
 	assert_int_equal(p->dev.source, STK_CAT_DEV_UICC);
 	if ((v = vec_get(vc, "dest")) != NULL)
 		assert_int_equal(p->dev.dest, hexnum(v));
@@ -310,21 +397,9 @@ check_proactive_case(const struct vec_case *vc)
 		assert_int_equal(p->icon.record, rec);
 	}
 	assert_int_equal(p->immediate_response, yes(vc, "immediate"));
-	if ((v = vec_get(vc, "address")) != NULL) {
-		char text[STK_ADDR_TEXT_MAX + 1];
-		assert_true(p->address.present);
-		assert_int_equal(stk_sms_addr_to_text(&p->address.addr, text,
-		    sizeof(text)), 0);
-		assert_string_equal(text, v);
-	}
-	if (vec_get(vc, "tpdu") != NULL) {
-		size_t tl;
-		uint8_t *t = vec_hex(vc, "tpdu", &tl);
-		assert_hex_equal(p->tpdu, p->tpdu_len, t, tl, name);
-		free(t);
-	}
-	assert_int_equal(p->nunknown, (v = vec_get(vc, "unknown")) != NULL ?
-	    strtoul(v, NULL, 10) : 0);
+	(void)check_address(vc, &p->address);
+	check_tpdu(vc, p->tpdu, p->tpdu_len, name);
+	assert_int_equal(p->nunknown, count_of(vc, "unknown"));
 	assert_int_equal(p->unknown_cr, yes(vc, "unknown_cr"));
 
 	if (!p->known)
@@ -343,15 +418,9 @@ check_proactive_case(const struct vec_case *vc)
 	proactive_same(p, q, name);
 
 	dump_begin("proactive", name, stk_buf_data(&b), stk_buf_len(&b), true);
-	{
-		char num[8];
-		snprintf(num, sizeof(num), "0x%02x", p->cmd.type);
-		dump_field("type", num);
-		snprintf(num, sizeof(num), "0x%02x", p->cmd.qualifier);
-		dump_field("qualifier", num);
-		snprintf(num, sizeof(num), "0x%02x", p->dev.dest);
-		dump_field("dest", num);
-	}
+	dump_octet("type", p->cmd.type);
+	dump_octet("qualifier", p->cmd.qualifier);
+	dump_octet("dest", p->dev.dest);
 	dump_field("text", text_value(vc, "text"));
 	dump_field("alpha", text_value(vc, "alpha"));
 	dump_field("items", vec_get(vc, "items"));
@@ -371,13 +440,9 @@ out:
 static void
 test_proactive_vectors(void **state)
 {
-	struct vec_file *vf = vec_load("tests/vectors/cat/proactive.txt");
-
 	(void)state;
-	assert_true(vf->ncases >= 60);
-	for (size_t i = 0; i < vf->ncases; i++)
-		check_proactive_case(&vf->cases[i]);
-	vec_free(vf);
+	run_vectors("tests/vectors/cat/proactive.txt", 60,
+	    check_proactive_case);
 }
 
 /* ---- envelopes -------------------------------------------------------- */
@@ -397,14 +462,8 @@ check_envelope_case(const struct vec_case *vc)
 	in = case_input(vc, &len);
 	stk_diag_clear(&d);
 	r = stk_cat_envelope_decode(in, len, e, &d);
-	if (vec_get(vc, "error") != NULL) {
-		check_error(r, &d, vc, name);
+	if (!decoded_as_expected(r, &d, vc, name))
 		goto out;
-	}
-	if (r != STK_OK) {
-		char msg[160];
-		fail_msg("%s: %s", name, stk_diag_format(&d, msg, sizeof(msg)));
-	}
 	assert_int_equal(e->tag, hexnum(vec_need(vc, "tag")));
 	if ((v = vec_get(vc, "src")) != NULL)
 		assert_int_equal(e->dev.source, hexnum(v));
@@ -412,26 +471,13 @@ check_envelope_case(const struct vec_case *vc)
 		assert_int_equal(e->dev.dest, hexnum(v));
 	if ((v = vec_get(vc, "known")) != NULL)
 		assert_int_equal(e->known, strcmp(v, "yes") == 0);
-	if ((v = vec_get(vc, "address")) != NULL) {
-		char text[STK_ADDR_TEXT_MAX + 1];
-		assert_true(e->address.present);
-		assert_int_equal(stk_sms_addr_to_text(&e->address.addr, text,
-		    sizeof(text)), 0);
-		assert_string_equal(text, v);
-	} else {
+	if (!check_address(vc, &e->address))
 		assert_false(e->address.present);
-	}
-	if (vec_get(vc, "tpdu") != NULL) {
-		size_t tl;
-		uint8_t *t = vec_hex(vc, "tpdu", &tl);
-		assert_hex_equal(e->tpdu, e->tpdu_len, t, tl, name);
-		free(t);
-	}
+	check_tpdu(vc, e->tpdu, e->tpdu_len, name);
 	if ((v = vec_get(vc, "item_id")) != NULL)
 		assert_int_equal(e->item_id, strtoul(v, NULL, 10));
 	assert_int_equal(e->help_request, yes(vc, "help"));
-	assert_int_equal(e->nunknown, (v = vec_get(vc, "unknown")) != NULL ?
-	    strtoul(v, NULL, 10) : 0);
+	assert_int_equal(e->nunknown, count_of(vc, "unknown"));
 	assert_int_equal(e->unknown_cr, yes(vc, "unknown_cr"));
 	if (!e->known)
 		goto out;
@@ -448,13 +494,8 @@ check_envelope_case(const struct vec_case *vc)
 		assert_hex_equal(stk_buf_data(&b), stk_buf_len(&b), in, len,
 		    name);
 	dump_begin("envelope", name, stk_buf_data(&b), stk_buf_len(&b), true);
-	{
-		char num[8];
-		snprintf(num, sizeof(num), "0x%02x", e->dev.source);
-		dump_field("src", num);
-		snprintf(num, sizeof(num), "0x%02x", e->dev.dest);
-		dump_field("dest", num);
-	}
+	dump_octet("src", e->dev.source);
+	dump_octet("dest", e->dev.dest);
 	dump_field("address", vec_get(vc, "address"));
 	dump_field("item_id", vec_get(vc, "item_id"));
 	dump_end();
@@ -467,13 +508,8 @@ out:
 static void
 test_envelope_vectors(void **state)
 {
-	struct vec_file *vf = vec_load("tests/vectors/cat/envelope.txt");
-
 	(void)state;
-	assert_true(vf->ncases >= 10);
-	for (size_t i = 0; i < vf->ncases; i++)
-		check_envelope_case(&vf->cases[i]);
-	vec_free(vf);
+	run_vectors("tests/vectors/cat/envelope.txt", 10, check_envelope_case);
 }
 
 /* ---- terminal responses ------------------------------------------------ */
@@ -495,20 +531,9 @@ check_tr_case(const struct vec_case *vc)
 	in = case_input(vc, &len);
 	stk_diag_clear(&d);
 	r = stk_cat_tr_decode(in, len, tr, &d);
-	if (vec_get(vc, "error") != NULL) {
-		check_error(r, &d, vc, name);
+	if (!decoded_as_expected(r, &d, vc, name))
 		goto out;
-	}
-	if (r != STK_OK) {
-		char msg[160];
-		fail_msg("%s: %s", name, stk_diag_format(&d, msg, sizeof(msg)));
-	}
-	if ((v = vec_get(vc, "number")) != NULL)
-		assert_int_equal(tr->cmd.number, hexnum(v));
-	if ((v = vec_get(vc, "type")) != NULL)
-		assert_int_equal(tr->cmd.type, hexnum(v));
-	if ((v = vec_get(vc, "qualifier")) != NULL)
-		assert_int_equal(tr->cmd.qualifier, hexnum(v));
+	check_cmd_details(vc, &tr->cmd);
 	assert_int_equal(tr->result, hexnum(vec_need(vc, "result")));
 	if (vec_get(vc, "add_info") != NULL) {
 		size_t al;
@@ -528,8 +553,7 @@ check_tr_case(const struct vec_case *vc)
 		assert_true(tr->has_item_id);
 		assert_int_equal(tr->item_id, strtoul(v, NULL, 10));
 	}
-	assert_int_equal(tr->nunknown, (v = vec_get(vc, "unknown")) != NULL ?
-	    strtoul(v, NULL, 10) : 0);
+	assert_int_equal(tr->nunknown, count_of(vc, "unknown"));
 
 	stk_buf_init(&b);
 	assert_int_equal(stk_cat_tr_encode(tr, &b), 0);
@@ -546,13 +570,8 @@ check_tr_case(const struct vec_case *vc)
 	assert_int_equal(tr->item_id, tr2->item_id);
 
 	dump_begin("tr", name, stk_buf_data(&b), stk_buf_len(&b), false);
-	{
-		char num[8];
-		snprintf(num, sizeof(num), "0x%02x", tr->cmd.type);
-		dump_field("type", num);
-		snprintf(num, sizeof(num), "0x%02x", tr->result);
-		dump_field("result", num);
-	}
+	dump_octet("type", tr->cmd.type);
+	dump_octet("result", tr->result);
 	dump_field("text", text_value(vc, "text"));
 	dump_field("item_id", vec_get(vc, "item_id"));
 	dump_end();
@@ -566,14 +585,9 @@ out:
 static void
 test_tr_vectors(void **state)
 {
-	struct vec_file *vf =
-	    vec_load("tests/vectors/cat/terminal_response.txt");
-
 	(void)state;
-	assert_true(vf->ncases >= 15);
-	for (size_t i = 0; i < vf->ncases; i++)
-		check_tr_case(&vf->cases[i]);
-	vec_free(vf);
+	run_vectors("tests/vectors/cat/terminal_response.txt", 15,
+	    check_tr_case);
 }
 
 /* ---- builders ------------------------------------------------------------ */

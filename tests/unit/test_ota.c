@@ -329,53 +329,70 @@ test_spi_round_trip(void **state)
 static void
 test_kic_kid_coding(void **state)
 {
+	/* TS 102 225 §5.1.2 (KIc), §5.1.3.1 (KID for CC), §5.1.3.2 (RC). */
+	static const struct {
+		uint8_t kic;
+		enum stk_ota_alg alg;
+	} kics[] = {
+		{ 0x01, STK_OTA_ALG_DES_CBC },
+		{ 0x35, STK_OTA_ALG_3DES2_CBC },
+		{ 0x19, STK_OTA_ALG_3DES3_CBC },
+		{ 0x0D, STK_OTA_ALG_DES_ECB },
+		{ 0x22, STK_OTA_ALG_AES_CBC },
+		{ 0x26, STK_OTA_ALG_RESERVED },
+		{ 0x10, STK_OTA_ALG_IMPLICIT },
+		{ 0x13, STK_OTA_ALG_PROPRIETARY },
+	};
+	static const struct {
+		uint8_t kid;
+		enum stk_ota_integrity integ;
+		enum stk_ota_alg alg;
+	} kids[] = {
+		{ 0x15, STK_OTA_INTEG_CC, STK_OTA_ALG_3DES2_CBC },
+		{ 0x12, STK_OTA_INTEG_CC, STK_OTA_ALG_AES_CMAC },
+		{ 0x16, STK_OTA_INTEG_CC, STK_OTA_ALG_RESERVED },
+		{ 0x0D, STK_OTA_INTEG_CC, STK_OTA_ALG_RESERVED },
+		{ 0x01, STK_OTA_INTEG_RC, STK_OTA_ALG_CRC16 },
+		{ 0x05, STK_OTA_INTEG_RC, STK_OTA_ALG_CRC32 },
+		{ 0x09, STK_OTA_INTEG_RC, STK_OTA_ALG_RESERVED },
+		{ 0x02, STK_OTA_INTEG_RC, STK_OTA_ALG_RESERVED },
+		{ 0x35, STK_OTA_INTEG_NONE, STK_OTA_ALG_NONE },
+	};
+
 	(void)state;
-	assert_int_equal(stk_ota_kic_alg(0x01), STK_OTA_ALG_DES_CBC);
-	assert_int_equal(stk_ota_kic_alg(0x35), STK_OTA_ALG_3DES2_CBC);
-	assert_int_equal(stk_ota_kic_alg(0x19), STK_OTA_ALG_3DES3_CBC);
-	assert_int_equal(stk_ota_kic_alg(0x0D), STK_OTA_ALG_DES_ECB);
-	assert_int_equal(stk_ota_kic_alg(0x22), STK_OTA_ALG_AES_CBC);
-	assert_int_equal(stk_ota_kic_alg(0x26), STK_OTA_ALG_RESERVED);
-	assert_int_equal(stk_ota_kic_alg(0x10), STK_OTA_ALG_IMPLICIT);
-	assert_int_equal(stk_ota_kic_alg(0x13), STK_OTA_ALG_PROPRIETARY);
+	for (size_t i = 0; i < sizeof(kics) / sizeof(kics[0]); i++)
+		assert_int_equal(stk_ota_kic_alg(kics[i].kic), kics[i].alg);
 	assert_int_equal(stk_ota_key_version(0x35), 3);
-	assert_int_equal(stk_ota_kid_alg(0x15, STK_OTA_INTEG_CC),
-	    STK_OTA_ALG_3DES2_CBC);
-	assert_int_equal(stk_ota_kid_alg(0x12, STK_OTA_INTEG_CC),
-	    STK_OTA_ALG_AES_CMAC);
-	assert_int_equal(stk_ota_kid_alg(0x16, STK_OTA_INTEG_CC),
-	    STK_OTA_ALG_RESERVED);
-	assert_int_equal(stk_ota_kid_alg(0x0D, STK_OTA_INTEG_CC),
-	    STK_OTA_ALG_RESERVED);
-	assert_int_equal(stk_ota_kid_alg(0x01, STK_OTA_INTEG_RC),
-	    STK_OTA_ALG_CRC16);
-	assert_int_equal(stk_ota_kid_alg(0x05, STK_OTA_INTEG_RC),
-	    STK_OTA_ALG_CRC32);
-	assert_int_equal(stk_ota_kid_alg(0x09, STK_OTA_INTEG_RC),
-	    STK_OTA_ALG_RESERVED);
-	assert_int_equal(stk_ota_kid_alg(0x02, STK_OTA_INTEG_RC),
-	    STK_OTA_ALG_RESERVED);
-	assert_int_equal(stk_ota_kid_alg(0x35, STK_OTA_INTEG_NONE),
-	    STK_OTA_ALG_NONE);
+	for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+		assert_int_equal(stk_ota_kid_alg(kids[i].kid, kids[i].integ),
+		    kids[i].alg);
 	assert_string_equal(stk_ota_alg_name(STK_OTA_ALG_AES_CMAC), "AES-CMAC");
 }
 
 static void
 test_status_names(void **state)
 {
+	/* TS 102 225 §5.2, TS 31.115 §7; C0..FE proprietary. */
+	static const struct {
+		uint8_t status;
+		const char *name;
+	} names[] = {
+		{ 0x00, "PoR OK" },
+		{ 0x01, "RC/CC/DS failed" },
+		{ 0x04, "CNTR blocked" },
+		{ 0x09, "TAR unknown" },
+		{ 0x0A, "insufficient security level" },
+		{ 0x0B, "actual response data to be sent using SMS-SUBMIT" },
+		{ 0x0D, "reserved" },
+		{ 0xC0, "proprietary" },
+		{ 0xFE, "proprietary" },
+		{ 0xFF, "reserved" },
+	};
+
 	(void)state;
-	assert_string_equal(stk_ota_status_name(0x00), "PoR OK");
-	assert_string_equal(stk_ota_status_name(0x01), "RC/CC/DS failed");
-	assert_string_equal(stk_ota_status_name(0x04), "CNTR blocked");
-	assert_string_equal(stk_ota_status_name(0x09), "TAR unknown");
-	assert_string_equal(stk_ota_status_name(0x0A),
-	    "insufficient security level");
-	assert_string_equal(stk_ota_status_name(0x0B),
-	    "actual response data to be sent using SMS-SUBMIT");
-	assert_string_equal(stk_ota_status_name(0x0D), "reserved");
-	assert_string_equal(stk_ota_status_name(0xC0), "proprietary");
-	assert_string_equal(stk_ota_status_name(0xFE), "proprietary");
-	assert_string_equal(stk_ota_status_name(0xFF), "reserved");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_string_equal(stk_ota_status_name(names[i].status),
+		    names[i].name);
 	assert_string_equal(stk_ota_status_symbol(0x02), "STK_OTA_ST_CNTR_LOW");
 	assert_null(stk_ota_status_symbol(0x0D));
 	for (unsigned s = 0; s <= 0x0C; s++)
@@ -494,6 +511,23 @@ wrap_unwrap(const struct stk_ota_cmd_params *p, struct rx_state *rx,
 	ret = stk_ota_unwrap_command(stk_buf_data(&out), stk_buf_len(&out),
 	    lookup_cb, rx, cmd, st, d);
 	stk_buf_free(&out);
+	return ret;
+}
+
+/*
+ * Unwrap pkt[0..n) as the receiver rx and release the command: the
+ * result, with the PoR status in *st and the diagnostic in *d.
+ */
+static int
+unwrap_only(const uint8_t *pkt, size_t n, struct rx_state *rx, uint8_t *st,
+    struct stk_diag *d)
+{
+	struct stk_ota_command cmd;
+	int ret;
+
+	stk_diag_clear(d);
+	ret = stk_ota_unwrap_command(pkt, n, lookup_cb, rx, &cmd, st, d);
+	stk_ota_command_free(&cmd);
 	return ret;
 }
 
@@ -767,27 +801,19 @@ test_bad_padding(void **state)
 	stk_ota_command_free(&cmd);
 	/* PCNTR larger than the data. */
 	n = craft_ciphered(pkt, tail, sizeof(tail), 11, &kic, &kid);
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, &d), STK_E_CRYPTO);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_E_CRYPTO);
 	assert_int_equal(st, STK_OTA_ST_CIPHERING_ERROR);
 	assert_string_equal(d.field, "PCNTR");
 	assert_int_equal(d.offset, 15);
-	stk_ota_command_free(&cmd);
 	/* PCNTR a whole block or more (padding never needs 8). */
 	n = craft_ciphered(pkt, tail, sizeof(tail), 8, &kic, &kid);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, NULL), STK_E_CRYPTO);
-	stk_ota_command_free(&cmd);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_E_CRYPTO);
 	/* Ciphertext not a multiple of the block: drop one octet, fix CPL. */
 	n = craft_ciphered(pkt, tail, sizeof(tail), 0, &kic, &kid);
 	pkt[1]--;
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n - 1, lookup_cb, &rx, &cmd,
-	    &st, &d), STK_E_CRYPTO);
+	assert_int_equal(unwrap_only(pkt, n - 1, &rx, &st, &d), STK_E_CRYPTO);
 	assert_int_equal(st, STK_OTA_ST_CIPHERING_ERROR);
 	assert_string_equal(d.field, "ciphered data");
-	stk_ota_command_free(&cmd);
 }
 
 static void
@@ -812,74 +838,53 @@ test_structure_errors(void **state)
 	n = stk_buf_len(&out);
 	/* Every truncation: a named error, status 06, never a crash. */
 	for (size_t cut = 0; cut < n; cut++) {
-		int ret = stk_ota_unwrap_command(pkt, cut, lookup_cb, &rx, &cmd,
-		    &st, NULL);
-		assert_true(ret == STK_E_TRUNCATED);
+		assert_true(unwrap_only(pkt, cut, &rx, &st, &d) ==
+		    STK_E_TRUNCATED);
 		assert_int_equal(st, STK_OTA_ST_SECURITY_ERROR);
-		stk_ota_command_free(&cmd);
 	}
 	/* CPL one too large / too small. */
 	pkt[1]++;
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, &d), STK_E_TRUNCATED);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_E_TRUNCATED);
 	assert_string_equal(d.field, "CPL");
-	stk_ota_command_free(&cmd);
 	pkt[1] -= 2;
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, &d), STK_E_TRAILING);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_E_TRAILING);
 	assert_int_equal(d.offset, n - 1);
-	stk_ota_command_free(&cmd);
 	pkt[1]++;
 	/* CHL below 13 and beyond the packet. */
 	pkt[2] = 12;
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, &d), STK_E_INCONSISTENT);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d),
+	    STK_E_INCONSISTENT);
 	assert_string_equal(d.field, "CHL");
 	assert_int_equal(st, STK_OTA_ST_SECURITY_ERROR);
-	stk_ota_command_free(&cmd);
 	pkt[2] = 0xFF;
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, NULL), STK_E_INCONSISTENT);
-	stk_ota_command_free(&cmd);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d),
+	    STK_E_INCONSISTENT);
 	/* CHL not matching the CC length of the algorithm (3DES: 8). */
 	pkt[2] = 21 + 8;
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, NULL), STK_E_INCONSISTENT);
-	stk_ota_command_free(&cmd);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d),
+	    STK_E_INCONSISTENT);
 	pkt[2] = 21;
 	/* Reserved SPI bits. */
 	pkt[3] |= 0x80;
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, &d), STK_E_INVALID);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_E_INVALID);
 	assert_string_equal(d.field, "SPI");
 	assert_int_equal(d.offset, 3);
-	stk_ota_command_free(&cmd);
 	pkt[3] &= 0x7F;
 	/* Reserved KIc code point (AES b4b3 = 01). */
 	pkt[5] = 0x26;
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, NULL), STK_E_UNSUPPORTED);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_E_UNSUPPORTED);
 	assert_int_equal(st, STK_OTA_ST_SECURITY_ERROR);
-	stk_ota_command_free(&cmd);
 	pkt[5] = 0x35;
 	/* Still intact. */
-	assert_int_equal(stk_ota_unwrap_command(pkt, n, lookup_cb, &rx, &cmd,
-	    &st, NULL), STK_OK);
-	stk_ota_command_free(&cmd);
+	assert_int_equal(unwrap_only(pkt, n, &rx, &st, &d), STK_OK);
 	stk_buf_free(&out);
 	/* Oversized input. */
 	big = calloc(1, STK_OTA_PACKET_MAX + 3);
 	assert_non_null(big);
 	big[0] = 0xFF;
 	big[1] = 0xFF;
-	stk_diag_clear(&d);
-	assert_int_equal(stk_ota_unwrap_command(big, STK_OTA_PACKET_MAX + 3,
-	    lookup_cb, &rx, &cmd, &st, &d), STK_E_TOO_LONG);
-	stk_ota_command_free(&cmd);
+	assert_int_equal(unwrap_only(big, STK_OTA_PACKET_MAX + 3, &rx, &st, &d),
+	    STK_E_TOO_LONG);
 	/* And oversized data to wrap. */
 	stk_buf_init(&out);
 	assert_int_equal(stk_ota_wrap_command(&p, big, STK_OTA_PACKET_MAX,
@@ -890,10 +895,9 @@ test_structure_errors(void **state)
 	{
 		uint8_t plain[] = { 0x00, 0x10, 0x0d, 0x00, 0x00, 0x35, 0x35,
 		    0xB0, 0x00, 0x11, 0, 0, 0, 0, 0, 3, 0xAA, 0xBB };
-		assert_int_equal(stk_ota_unwrap_command(plain, sizeof(plain),
-		    lookup_cb, &rx, &cmd, &st, NULL), STK_E_INCONSISTENT);
+		assert_int_equal(unwrap_only(plain, sizeof(plain), &rx, &st,
+		    &d), STK_E_INCONSISTENT);
 		assert_int_equal(st, STK_OTA_ST_SECURITY_ERROR);
-		stk_ota_command_free(&cmd);
 		plain[15] = 0;
 		assert_int_equal(stk_ota_unwrap_command(plain, sizeof(plain),
 		    lookup_cb, &rx, &cmd, &st, NULL), STK_OK);

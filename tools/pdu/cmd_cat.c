@@ -247,6 +247,24 @@ print_unknown(size_t n, bool cr, struct pdu_out *out)
 		    "terminal answers result 32)" : "");
 }
 
+/*
+ * What the three decoders print after their heading: the objects (an SMS
+ * TPDU through tpdu_decoder when not NULL), the count of those not
+ * interpreted, then the closing of the heading; consumes in.
+ */
+static int
+print_rest(struct stk_cur *in, const struct stk_cat_obj *objs, size_t nobjs,
+    size_t base, const char *tpdu_decoder, size_t nunknown, bool unknown_cr,
+    struct pdu_out *out, struct stk_diag *diag)
+{
+	int rc = print_objs(objs, nobjs, base, tpdu_decoder, out, diag);
+
+	print_unknown(nunknown, unknown_cr, out);
+	pdu_close(out);
+	(void)stk_cur_skip(in, stk_cur_len(in));
+	return rc;
+}
+
 int
 pdu_decode_cat_proactive(struct stk_cur *in, struct pdu_out *out,
     struct stk_diag *diag)
@@ -268,11 +286,9 @@ pdu_decode_cat_proactive(struct stk_cur *in, struct pdu_out *out,
 	pdu_open(out, "proactive command [D0]", "%s%s",
 	    or_unknown(stk_cat_cmd_name(p->cmd.type)), p->known ? "" :
 	    " (objects not interpreted for this type)");
-	rc = print_objs(p->objs, p->nobjs, base, p->cmd.type ==
-	    STK_CAT_CMD_SEND_SHORT_MESSAGE ? "sms-submit" : NULL, out, diag);
-	print_unknown(p->nunknown, p->unknown_cr, out);
-	pdu_close(out);
-	(void)stk_cur_skip(in, stk_cur_len(in));
+	rc = print_rest(in, p->objs, p->nobjs, base, p->cmd.type ==
+	    STK_CAT_CMD_SEND_SHORT_MESSAGE ? "sms-submit" : NULL,
+	    p->nunknown, p->unknown_cr, out, diag);
 out:
 	free(p);
 	return rc;
@@ -298,11 +314,9 @@ pdu_decode_cat_envelope(struct stk_cur *in, struct pdu_out *out,
 	}
 	pdu_open(out, "envelope", "%s [%02X]",
 	    or_unknown(stk_cat_ber_tag_name(e->tag)), e->tag);
-	rc = print_objs(e->objs, e->nobjs, base, e->tag ==
-	    STK_CAT_BER_SMS_PP_DOWNLOAD ? "sms-deliver" : NULL, out, diag);
-	print_unknown(e->nunknown, e->unknown_cr, out);
-	pdu_close(out);
-	(void)stk_cur_skip(in, stk_cur_len(in));
+	rc = print_rest(in, e->objs, e->nobjs, base, e->tag ==
+	    STK_CAT_BER_SMS_PP_DOWNLOAD ? "sms-deliver" : NULL,
+	    e->nunknown, e->unknown_cr, out, diag);
 out:
 	free(e);
 	return rc;
@@ -328,10 +342,8 @@ pdu_decode_cat_terminal_response(struct stk_cur *in, struct pdu_out *out,
 	pdu_open(out, "terminal response", "%s: %s",
 	    or_unknown(stk_cat_cmd_name(tr->cmd.type)),
 	    or_unknown(stk_cat_result_name(tr->result)));
-	rc = print_objs(tr->objs, tr->nobjs, base, NULL, out, diag);
-	print_unknown(tr->nunknown, tr->unknown_cr, out);
-	pdu_close(out);
-	(void)stk_cur_skip(in, stk_cur_len(in));
+	rc = print_rest(in, tr->objs, tr->nobjs, base, NULL, tr->nunknown,
+	    tr->unknown_cr, out, diag);
 out:
 	free(tr);
 	return rc;

@@ -8,8 +8,8 @@
  *            [--kic-key HEX] [--kid-key HEX] HEX
  *   decode --as command-packet|response-packet HEX
  *
- * Building and opening are lib/ota.c's; this file parses options and
- * prints.  Keys are never printed.
+ * Building and opening are lib/ota_wrap.c's and lib/ota_unwrap.c's; this
+ * file parses options and prints.  Keys are never printed.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -83,6 +83,102 @@ be_uint(const uint8_t *p, size_t n)
 	return v;
 }
 
+/* ---- options shared by the ota-* commands ----------------------------- */
+
+/*
+ * What the ota-* commands' options give.  Every command accepts a subset
+ * (its option table); an option letter means the same in all of them.
+ */
+struct ota_args {
+	uint16_t spi;			/* 's' --spi */
+	uint8_t kic;			/* 'c' --kic */
+	uint8_t kid;			/* 'd' --kid */
+	uint8_t tar[STK_OTA_TAR_LEN];	/* 't' --tar */
+	uint64_t cntr;			/* 'n' --cntr / --stored-cntr */
+	bool have_spi, have_kic, have_kid, have_tar;
+	bool udh;			/* 'u' --udh */
+	struct stk_ota_key kic_key;	/* 'C' --kic-key; len 0: not given */
+	struct stk_ota_key kid_key;	/* 'D' --kid-key */
+};
+
+/*
+ * Parse the options of command cmd (table opts, every entry with one of
+ * the letters above or 'h') into *a, which is zeroed first and holds key
+ * material afterwards (the caller wipes it with memset).  Returns -1 to
+ * go on with the positional arguments at optind, or the exit status
+ * after printing the usage (-h, 0) or an error (1 for a bad value, 2 for
+ * an unknown option).
+ */
+static int
+ota_getopt(int argc, char **argv, const struct option *opts, const char *cmd,
+    const char *usage, struct ota_args *a)
+{
+	uint8_t two[2], cntr[5];
+	char what[32];
+	int ch, idx = 0;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		/* The option's own name for messages ("--stored-cntr"). */
+		snprintf(what, sizeof(what), "--%s", opts[idx].name);
+		switch (ch) {
+		case 'h':
+			printf("usage: %s\n", usage);
+			return 0;
+		case 's':
+			if (!hex_fixed(what, optarg, 2, two))
+				return 1;
+			a->spi = (uint16_t)(two[0] << 8 | two[1]);
+			a->have_spi = true;
+			break;
+		case 'c':
+			if (!hex_fixed(what, optarg, 1, &a->kic))
+				return 1;
+			a->have_kic = true;
+			break;
+		case 'd':
+			if (!hex_fixed(what, optarg, 1, &a->kid))
+				return 1;
+			a->have_kid = true;
+			break;
+		case 'C':
+			if (!hex_key(what, optarg, &a->kic_key))
+				return 1;
+			break;
+		case 'D':
+			if (!hex_key(what, optarg, &a->kid_key))
+				return 1;
+			break;
+		case 't':
+			if (!hex_fixed(what, optarg, STK_OTA_TAR_LEN, a->tar))
+				return 1;
+			a->have_tar = true;
+			break;
+		case 'n':
+			if (!hex_fixed(what, optarg, 5, cntr))
+				return 1;
+			a->cntr = be_uint(cntr, 5);
+			break;
+		case 'u':
+			a->udh = true;
+			break;
+		default:
+			return pdu_usage_err(usage, "%s: unknown option or "
+			    "missing value '%s'", cmd, argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+/* A key given on the command line, or NULL. */
+static const struct stk_ota_key *
+given_key(const struct stk_ota_key *k)
+{
+	return k->len > 0 ? k : NULL;
+}
+
 /* ---- ota-wrap ---------------------------------------------------------- */
 
 int
@@ -100,71 +196,18 @@ pdu_cmd_ota_wrap(int argc, char **argv)
 		{ "udh",     no_argument,       NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ota_args a;
 	struct stk_ota_cmd_params p;
-	struct stk_ota_key kic_key, kid_key;
 	struct stk_buf data, out;
-	uint8_t two[2], cntr[5];
-	bool have_spi = false, have_kic = false, have_kid = false;
-	bool have_tar = false, udh = false;
-	int ch, ret, status = 1;
+	int ret, status;
 
-	memset(&p, 0, sizeof(p));
-	memset(&kic_key, 0, sizeof(kic_key));
-	memset(&kid_key, 0, sizeof(kid_key));
 	stk_buf_init(&data);
 	stk_buf_init(&out);
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			printf("usage: %s\n", WRAP_USAGE);
-			status = 0;
-			goto out;
-		case 's':
-			if (!hex_fixed("--spi", optarg, 2, two))
-				goto out;
-			p.spi = (uint16_t)(two[0] << 8 | two[1]);
-			have_spi = true;
-			break;
-		case 'c':
-			if (!hex_fixed("--kic", optarg, 1, &p.kic))
-				goto out;
-			have_kic = true;
-			break;
-		case 'd':
-			if (!hex_fixed("--kid", optarg, 1, &p.kid))
-				goto out;
-			have_kid = true;
-			break;
-		case 'C':
-			if (!hex_key("--kic-key", optarg, &kic_key))
-				goto out;
-			break;
-		case 'D':
-			if (!hex_key("--kid-key", optarg, &kid_key))
-				goto out;
-			break;
-		case 't':
-			if (!hex_fixed("--tar", optarg, 3, p.tar))
-				goto out;
-			have_tar = true;
-			break;
-		case 'n':
-			if (!hex_fixed("--cntr", optarg, 5, cntr))
-				goto out;
-			p.cntr = be_uint(cntr, 5);
-			break;
-		case 'u':
-			udh = true;
-			break;
-		default:
-			status = pdu_usage_err(WRAP_USAGE, "ota-wrap: unknown "
-			    "option or missing value '%s'", argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (!have_spi || !have_kic || !have_kid || !have_tar) {
+	if ((status = ota_getopt(argc, argv, opts, "ota-wrap", WRAP_USAGE,
+	    &a)) >= 0)
+		goto out;
+	status = 1;
+	if (!a.have_spi || !a.have_kic || !a.have_kid || !a.have_tar) {
 		status = pdu_usage_err(WRAP_USAGE, "ota-wrap: --spi, --kic, "
 		    "--kid and --tar are required");
 		goto out;
@@ -174,12 +217,17 @@ pdu_cmd_ota_wrap(int argc, char **argv)
 		    "argument expected");
 		goto out;
 	}
-	stk_buf_free(&data);
 	if (pdu_parse_hex_arg("DATA_HEX", argv[optind], &data) != 0)
 		goto out;
-	p.kic_key = kic_key.len > 0 ? &kic_key : NULL;
-	p.kid_key = kid_key.len > 0 ? &kid_key : NULL;
-	if (udh) {
+	memset(&p, 0, sizeof(p));
+	p.spi = a.spi;
+	p.kic = a.kic;
+	p.kid = a.kid;
+	memcpy(p.tar, a.tar, STK_OTA_TAR_LEN);
+	p.cntr = a.cntr;
+	p.kic_key = given_key(&a.kic_key);
+	p.kid_key = given_key(&a.kid_key);
+	if (a.udh) {
 		stk_buf_add_u8(&out, 0x02);
 		stk_buf_add_u8(&out, STK_OTA_IEI_COMMAND);
 		stk_buf_add_u8(&out, 0x00);
@@ -194,18 +242,13 @@ pdu_cmd_ota_wrap(int argc, char **argv)
 	pdu_print_hex_line(stk_buf_data(&out), stk_buf_len(&out));
 	status = 0;
 out:
-	memset(&kic_key, 0, sizeof(kic_key));
-	memset(&kid_key, 0, sizeof(kid_key));
+	memset(&a, 0, sizeof(a));
 	stk_buf_free(&data);
 	stk_buf_free(&out);
 	return status;
 }
 
 /* ---- ota-unwrap -------------------------------------------------------- */
-
-struct cli_rx {
-	struct stk_ota_rx_keys keys;
-};
 
 /* The command line holds one key set for any TAR. */
 static int
@@ -215,7 +258,7 @@ cli_lookup(void *arg, const uint8_t tar[3], uint8_t kic, uint8_t kid,
 	(void)tar;
 	(void)kic;
 	(void)kid;
-	*keys = ((const struct cli_rx *)arg)->keys;
+	*keys = *(const struct stk_ota_rx_keys *)arg;
 	return STK_OK;
 }
 
@@ -229,52 +272,32 @@ pdu_cmd_ota_unwrap(int argc, char **argv)
 		{ "stored-cntr", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_rx rx;
+	struct ota_args a;
+	struct stk_ota_rx_keys rx;
 	struct stk_ota_command cmd;
 	struct stk_buf in;
 	struct stk_diag d;
-	uint8_t cntr[5], st;
+	uint8_t st;
 	char msg[160], tar[7], *hex;
-	int ch, ret, status = 1;
+	int ret, status;
 
 	memset(&rx, 0, sizeof(rx));
 	memset(&cmd, 0, sizeof(cmd));
 	stk_buf_init(&in);
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			printf("usage: %s\n", UNWRAP_USAGE);
-			status = 0;
-			goto out;
-		case 'C':
-			if (!hex_key("--kic-key", optarg, &rx.keys.kic))
-				goto out;
-			break;
-		case 'D':
-			if (!hex_key("--kid-key", optarg, &rx.keys.kid))
-				goto out;
-			break;
-		case 'n':
-			if (!hex_fixed("--stored-cntr", optarg, 5, cntr))
-				goto out;
-			rx.keys.counter = be_uint(cntr, 5);
-			break;
-		default:
-			status = pdu_usage_err(UNWRAP_USAGE, "ota-unwrap: unknown "
-			    "option or missing value '%s'", argv[optind - 1]);
-			goto out;
-		}
-	}
+	if ((status = ota_getopt(argc, argv, opts, "ota-unwrap", UNWRAP_USAGE,
+	    &a)) >= 0)
+		goto out;
+	status = 1;
 	if (optind + 1 != argc) {
 		status = pdu_usage_err(UNWRAP_USAGE, "ota-unwrap: one HEX "
 		    "argument expected");
 		goto out;
 	}
-	stk_buf_free(&in);
 	if (pdu_parse_hex_arg("HEX", argv[optind], &in) != 0)
 		goto out;
+	rx.kic = a.kic_key;
+	rx.kid = a.kid_key;
+	rx.counter = a.cntr;
 	stk_diag_clear(&d);
 	ret = stk_ota_unwrap_command(stk_buf_data(&in), stk_buf_len(&in),
 	    cli_lookup, &rx, &cmd, &st, &d);
@@ -295,6 +318,7 @@ pdu_cmd_ota_unwrap(int argc, char **argv)
 	status = 0;
 out:
 	stk_ota_command_free(&cmd);
+	memset(&a, 0, sizeof(a));
 	memset(&rx, 0, sizeof(rx));
 	stk_buf_free(&in);
 	return status;
@@ -314,69 +338,30 @@ pdu_cmd_ota_unwrap_response(int argc, char **argv)
 		{ "kid-key", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct stk_ota_key kic_key, kid_key;
+	struct ota_args a;
 	struct stk_ota_response r;
 	struct stk_buf in;
 	struct stk_diag d;
-	uint8_t two[2], kic = 0, kid = 0;
-	uint16_t spi = 0;
-	bool have_spi = false;
 	char msg[160], *hex;
-	int ch, ret, status = 1;
+	int ret, status;
 
-	memset(&kic_key, 0, sizeof(kic_key));
-	memset(&kid_key, 0, sizeof(kid_key));
 	memset(&r, 0, sizeof(r));
 	stk_buf_init(&in);
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			printf("usage: %s\n", UNWRAP_RESP_USAGE);
-			status = 0;
-			goto out;
-		case 's':
-			if (!hex_fixed("--spi", optarg, 2, two))
-				goto out;
-			spi = (uint16_t)(two[0] << 8 | two[1]);
-			have_spi = true;
-			break;
-		case 'c':
-			if (!hex_fixed("--kic", optarg, 1, &kic))
-				goto out;
-			break;
-		case 'd':
-			if (!hex_fixed("--kid", optarg, 1, &kid))
-				goto out;
-			break;
-		case 'C':
-			if (!hex_key("--kic-key", optarg, &kic_key))
-				goto out;
-			break;
-		case 'D':
-			if (!hex_key("--kid-key", optarg, &kid_key))
-				goto out;
-			break;
-		default:
-			status = pdu_usage_err(UNWRAP_RESP_USAGE,
-			    "ota-unwrap-response: unknown option or missing "
-			    "value '%s'", argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (!have_spi || optind + 1 != argc) {
+	if ((status = ota_getopt(argc, argv, opts, "ota-unwrap-response",
+	    UNWRAP_RESP_USAGE, &a)) >= 0)
+		goto out;
+	status = 1;
+	if (!a.have_spi || optind + 1 != argc) {
 		status = pdu_usage_err(UNWRAP_RESP_USAGE, "ota-unwrap-response: "
 		    "--spi and one HEX argument expected");
 		goto out;
 	}
-	stk_buf_free(&in);
 	if (pdu_parse_hex_arg("HEX", argv[optind], &in) != 0)
 		goto out;
 	stk_diag_clear(&d);
-	ret = stk_ota_unwrap_response(stk_buf_data(&in), stk_buf_len(&in), spi,
-	    kic, kid, kic_key.len > 0 ? &kic_key : NULL,
-	    kid_key.len > 0 ? &kid_key : NULL, &r, &d);
+	ret = stk_ota_unwrap_response(stk_buf_data(&in), stk_buf_len(&in),
+	    a.spi, a.kic, a.kid, given_key(&a.kic_key), given_key(&a.kid_key),
+	    &r, &d);
 	if (ret != STK_OK) {
 		pdu_err("ota-unwrap-response: %s%s", stk_diag_format(&d, msg,
 		    sizeof(msg)), ret == STK_E_UNSUPPORTED || ret == STK_E_ARG ?
@@ -389,13 +374,12 @@ pdu_cmd_ota_unwrap_response(int argc, char **argv)
 	}
 	printf("status=%02X (%s) data=%s%s\n", r.status,
 	    stk_ota_status_name(r.status), hex, r.secured ||
-	    ((spi & 0x1C) == 0) ? "" : " (unsecured PoR)");
+	    ((a.spi & 0x1C) == 0) ? "" : " (unsecured PoR)");
 	free(hex);
 	status = 0;
 out:
 	stk_ota_response_free(&r);
-	memset(&kic_key, 0, sizeof(kic_key));
-	memset(&kid_key, 0, sizeof(kid_key));
+	memset(&a, 0, sizeof(a));
 	stk_buf_free(&in);
 	return status;
 }

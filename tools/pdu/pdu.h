@@ -144,7 +144,7 @@ const struct pdu_decoder *pdu_decoder_find(const char *name);
 /* "decode [--as TYPE] HEX" */
 int pdu_cmd_decode(int argc, char **argv);
 
-/* ---- cmd_sms.c: SMS TPDU decoders and encoders -------------------- */
+/* ---- cmd_sms_decode.c, cmd_sms_encode.c: SMS TPDUs --------------- */
 
 int pdu_decode_sms_deliver(struct stk_cur *in, struct pdu_out *out,
     struct stk_diag *diag);
