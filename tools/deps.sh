@@ -19,13 +19,37 @@ PACKAGES=(
 	vsmartcard-vpcd     # vpcd IFD handler: stkauth-sim connects to it over TCP
 	pcsc-tools          # scriptor, ATR_analysis: independent PC/SC client (tests)
 	libpcsclite-dev     # PC/SC client library (phone simulator, pcsc-lite headers)
+	libevent-dev        # stkauth-server: event loop, HTTP server, bufferevents over OpenSSL
+	libjansson-dev      # stkauth-server: JSON of the REST and bridge APIs
+	libinih-dev         # stkauth-server: INI configuration
+	libsqlite3-dev      # stkauth-server: the SQLite store
+	sqlite3             # sqlite3 CLI: server tests inspect the store
+	jq                  # server API shell tests read JSON answers
+	curl                # server API shell tests (HTTP and HTTPS client)
+	socat               # tests/sh/test_phone_pcsc.sh: a fake netsim subscriber port
+	slapd               # OpenLDAP server for the private directory instance (ldap-fixtures/; a system slapd is never used)
+	ldap-utils          # ldapsearch/ldapadd/ldapmodify: fixture scripts and readiness checks
+	libldap-dev         # libldap/liblber: the server's certificate directory (server/ldapdir.c)
+	libsmpp34-dev       # stkauth-netsim SMSC: SMPP 3.4 PDU packing/unpacking
+	gammu               # tests/sh/test_netsim_at_interop.sh: Gammu, an independent AT-modem client on the netsim pty
+	nodejs              # tests/sh/test_netsim_smpp.sh: node-smpp (tests/npm) is the independent ESME
+	npm                 # installs tests/npm (npm ci) for the SMPP interoperability test
 )
 
 missing=()
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' \
     "${PACKAGES[@]}" 2>/dev/null || true)
+# Node.js may come from another repository (the base image ships
+# NodeSource's nodejs, which bundles npm and conflicts with Debian's npm):
+# a working node + npm on PATH satisfies both.
+provided_by_path() {
+	case $1 in
+	nodejs|npm) command -v node >/dev/null && command -v npm >/dev/null ;;
+	*) return 1 ;;
+	esac
+}
 for p in "${PACKAGES[@]}"; do
-	if ! grep -qE "^$p ii" <<<"$installed"; then
+	if ! grep -qE "^$p ii" <<<"$installed" && ! provided_by_path "$p"; then
 		missing+=("$p")
 	fi
 done
