@@ -37,3 +37,41 @@ build/fuzz/fuzz_server_certcheck: tests/fuzz/fuzz_server_certcheck.c \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Iserver -o $@ $^ $(PKG_LIBS) $(SERVER_CERT_LIBS)
 # --- end of the certificate/LDAP part ---
+
+# --- server core part (helper N): sessions, REST and bridge APIs, store ---
+# The server's code is server/*.c; main.c is the daemon.  Unit tests
+# (tests/unit/test_server_*.c) and the fuzz targets (fuzz_server_*) link
+# everything but main.c through the rules below.  SERVER_CERT_SRCS
+# (LDAP directory and certificate validation) is defined in its own section
+# of this file; the variables are recursive (=) so that the order of the
+# sections does not matter.
+
+SERVER_PKGS := libevent_openssl libevent libevent_pthreads jansson inih sqlite3
+SERVER_CORE_SRCS = server/result.c server/ticket.c server/config.c \
+                   server/store_sqlite.c server/json.c server/certsrc.c \
+                   server/verify.c server/http.c server/api.c server/bridge.c
+SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS) libssl) -lldap -llber -lpthread
+
+PROGRAMS += stkauth-server
+stkauth-server_SRCS = $(SERVER_CORE_SRCS) $(SERVER_CERT_SRCS) server/main.c
+stkauth-server_LIBS = $(SERVER_LIBS)
+
+CPPFLAGS += $(shell pkg-config --cflags $(SERVER_PKGS))
+
+$(B)/tests/test_server_%: $(B)/obj/tests/unit/test_server_%.o \
+    $(patsubst %.c,$(B)/obj/%.o,$(SERVER_CORE_SRCS) $(SERVER_CERT_SRCS)) \
+    $(TEST_SUPPORT_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(SERVER_LIBS) $(LDLIBS)
+
+# The JSON decoders alone (json.c and what it calls need no event loop).
+SERVER_FUZZ_SRCS = server/json.c server/result.c server/ticket.c server/config.c
+
+# Named targets, not a pattern: a pattern rule whose server objects do not
+# exist yet would lose against the generic build/fuzz/% rule.
+build/fuzz/fuzz_server_json: tests/fuzz/fuzz_server_json.c \
+    $(patsubst %.c,build/fuzz/obj/%.o,$(SERVER_FUZZ_SRCS)) $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iserver -o $@ $^ $(PKG_LIBS) \
+	    $(shell pkg-config --libs jansson inih)
+# --- end of the server core part ---

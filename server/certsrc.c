@@ -1,0 +1,317 @@
+/*
+ * certsrc.c - where the user's certificate comes from.
+ *
+ * The "file" source reads DIR/ACCOUNT.pem (one or more PEM certificates,
+ * as an LDAP entry's userCertificate;binary values would be) and validates
+ * them with certcheck.h (RFC 5280 path validation, CRLs, key usage, the
+ * account and MSISDN identity).  It serves tests and small installations.
+ * The "ldap" source finds the entry by uid and MSISDN with ldapdir.h
+ * (userCertificate;binary, and the CA entry's certificateRevocationList;
+ * binary) and validates the same way.  Both run on verify.c's workers,
+ * so the blocking ldapdir_lookup_sync is the right call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "certcheck.h"
+#include "ldapdir.h"
+#include "err.h"
+#include "log.h"
+#include "server.h"
+
+struct file_source {
+	char dir[256];
+	struct certcheck *cc;
+};
+
+static int
+file_fetch(struct cert_source *cs, const char *account, const char *msisdn,
+    int64_t at, X509 **cert, char *reason, size_t reasonsz)
+{
+	struct file_source *fs = cs->priv;
+	struct certcheck_der ders[CERTCHECK_MAX_CERTS];
+	struct certcheck_result res;
+	uint8_t *bufs[CERTCHECK_MAX_CERTS] = { NULL };
+	size_t n = 0;
+	char path[512];
+	FILE *f = NULL;
+	X509 *x;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	*cert = NULL;
+	/* account names are [A-Za-z0-9._@-], no leading dot: a file name */
+	if (!account_name_valid(account)) {
+		snprintf(reason, reasonsz, "no-certificate: invalid account");
+		return STK_E_NOT_FOUND;
+	}
+	snprintf(path, sizeof(path), "%s/%s.pem", fs->dir, account);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(reason, reasonsz, "no-certificate: %s",
+		    certcheck_reason_text(CERTCHECK_NO_CERTIFICATE));
+		rc = STK_E_NOT_FOUND;
+		goto out;
+	}
+	while (n < CERTCHECK_MAX_CERTS &&
+	    (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		int len = i2d_X509(x, &bufs[n]);
+
+		X509_free(x);
+		if (len <= 0) {
+			rc = STK_E_CRYPTO;
+			goto out;
+		}
+		ders[n].der = bufs[n];
+		ders[n].len = (size_t)len;
+		n++;
+	}
+	ERR_clear_error();
+	rc = certcheck_verify(fs->cc, ders, n, NULL, 0, account, msisdn, at,
+	    &res);
+	if (rc == STK_OK) {
+		*cert = res.cert;
+		res.cert = NULL;
+		snprintf(reason, reasonsz, "ok");
+	} else if (rc == STK_E_VERIFY) {
+		snprintf(reason, reasonsz, "%s: %s",
+		    certcheck_reason_name(res.reason), res.detail);
+		if (res.reason == CERTCHECK_NO_CERTIFICATE)
+			rc = STK_E_NOT_FOUND;
+	} else
+		snprintf(reason, reasonsz, "certificate check failed: %s",
+		    stk_strerror(rc));
+ out:
+	certcheck_result_clear(&res);
+	for (size_t i = 0; i < n; i++)
+		OPENSSL_free(bufs[i]);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+static void
+file_free(struct cert_source *cs)
+{
+	struct file_source *fs = cs->priv;
+
+	if (fs)
+		certcheck_free(fs->cc);
+	free(fs);
+	free(cs);
+}
+
+int
+certsrc_file_new(const char *dir, const char *ca, const char *crl,
+    bool require_crl, struct cert_source **out, char *err, size_t errsz)
+{
+	struct certcheck_config cfg = { .ca_file = ca,
+	    .crl_file = (crl && crl[0]) ? crl : NULL,
+	    .require_crl = require_crl };
+	struct cert_source *cs = NULL;
+	struct file_source *fs = NULL;
+	int rc;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	    (fs = calloc(1, sizeof(*fs))) == NULL) {
+		rc = STK_E_NOMEM;
+		goto out;
+	}
+	if (strlen(dir) >= sizeof(fs->dir)) {
+		snprintf(err, errsz, "certs dir too long");
+		rc = STK_E_ARG;
+		goto out;
+	}
+	snprintf(fs->dir, sizeof(fs->dir), "%s", dir);
+	if ((rc = certcheck_new(&cfg, &fs->cc, err, errsz)) != STK_OK)
+		goto out;
+	cs->name = "file";
+	cs->fetch = file_fetch;
+	cs->free = file_free;
+	cs->priv = fs;
+	fs = NULL;
+	*out = cs;
+	cs = NULL;
+ out:
+	free(fs);
+	free(cs);
+	return rc;
+}
+
+/* ---- LDAP ------------------------------------------------------------ */
+
+struct ldap_source {
+	struct ldapdir *dir;
+	struct certcheck *cc;
+	char password[256];
+};
+
+static int
+verify_ders(struct certcheck *cc, const struct ldapcache_values *certs,
+    const struct ldapcache_values *crls, const char *account,
+    const char *msisdn, int64_t at, X509 **cert, char *reason,
+    size_t reasonsz)
+{
+	struct certcheck_der c[CERTCHECK_MAX_CERTS], r[CERTCHECK_MAX_CRLS];
+	struct certcheck_result res;
+	size_t nc = 0, nr = 0;
+	int rc;
+
+	for (size_t i = 0; i < certs->n && nc < CERTCHECK_MAX_CERTS; i++) {
+		c[nc].der = certs->der[i];
+		c[nc++].len = certs->len[i];
+	}
+	for (size_t i = 0; i < crls->n && nr < CERTCHECK_MAX_CRLS; i++) {
+		r[nr].der = crls->der[i];
+		r[nr++].len = crls->len[i];
+	}
+	rc = certcheck_verify(cc, c, nc, r, nr, account, msisdn, at, &res);
+	if (rc == STK_OK) {
+		*cert = res.cert;
+		res.cert = NULL;
+		snprintf(reason, reasonsz, "ok");
+	} else if (rc == STK_E_VERIFY) {
+		snprintf(reason, reasonsz, "%s: %s",
+		    certcheck_reason_name(res.reason), res.detail);
+		if (res.reason == CERTCHECK_NO_CERTIFICATE)
+			rc = STK_E_NOT_FOUND;
+	} else
+		snprintf(reason, reasonsz, "certificate check failed: %s",
+		    stk_strerror(rc));
+	certcheck_result_clear(&res);
+	return rc;
+}
+
+static int
+ldap_fetch(struct cert_source *cs, const char *account, const char *msisdn,
+    int64_t at, X509 **cert, char *reason, size_t reasonsz)
+{
+	struct ldap_source *ls = cs->priv;
+	struct ldapdir_result res;
+	int rc;
+
+	*cert = NULL;
+	rc = ldapdir_lookup_sync(ls->dir, account, msisdn, &res);
+	if (rc == STK_OK)
+		rc = verify_ders(ls->cc, &res.certs, &res.crls, account, msisdn,
+		    at, cert, reason, reasonsz);
+	else if (rc == STK_E_NOT_FOUND || rc == STK_E_DUPLICATE) {
+		snprintf(reason, reasonsz, "no-certificate: %s", res.detail);
+		rc = STK_E_NOT_FOUND;
+	} else {
+		snprintf(reason, reasonsz, "directory: %s", res.detail);
+		rc = STK_E_IO;
+	}
+	ldapdir_result_clear(&res);
+	return rc;
+}
+
+static void
+ldap_free(struct cert_source *cs)
+{
+	struct ldap_source *ls = cs->priv;
+
+	if (ls) {
+		ldapdir_free(ls->dir);
+		certcheck_free(ls->cc);
+		OPENSSL_cleanse(ls->password, sizeof(ls->password));
+	}
+	free(ls);
+	free(cs);
+}
+
+static int
+certsrc_ldap_new(const struct srv_config *c, struct cert_source **out,
+    char *err, size_t errsz)
+{
+	struct certcheck_config ccfg = { .ca_file = c->cert_ca,
+	    .crl_file = c->cert_crl[0] ? c->cert_crl : NULL,
+	    .require_crl = c->cert_require_crl };
+	struct ldapdir_config lc;
+	struct cert_source *cs = NULL;
+	struct ldap_source *ls = NULL;
+	int rc = STK_E_NOMEM;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
+	    (ls = calloc(1, sizeof(*ls))) == NULL)
+		goto out;
+	if (c->ldap_bind_password_file[0]) {
+		FILE *f = fopen(c->ldap_bind_password_file, "r");
+
+		if (f == NULL || fgets(ls->password, sizeof(ls->password), f) ==
+		    NULL) {
+			snprintf(err, errsz, "%s: cannot read",
+			    c->ldap_bind_password_file);
+			if (f)
+				fclose(f);
+			rc = STK_E_IO;
+			goto out;
+		}
+		fclose(f);
+		ls->password[strcspn(ls->password, "\r\n")] = '\0';
+	}
+	ldapdir_config_defaults(&lc);
+	lc.uri = c->ldap_uri;
+	lc.starttls = c->ldap_starttls;
+	lc.tls_ca_file = c->ldap_tls_ca[0] ? c->ldap_tls_ca : NULL;
+	lc.bind_dn = c->ldap_bind_dn[0] ? c->ldap_bind_dn : NULL;
+	lc.bind_password = ls->password[0] ? ls->password : NULL;
+	lc.base_dn = c->ldap_base_dn;
+	if (c->ldap_user_class[0])
+		lc.user_class = c->ldap_user_class;
+	if (c->ldap_uid_attr[0])
+		lc.uid_attr = c->ldap_uid_attr;
+	if (c->ldap_msisdn_attr[0])
+		lc.msisdn_attr = c->ldap_msisdn_attr;
+	if (c->ldap_crl_dn[0])
+		lc.crl_dns[0] = c->ldap_crl_dn;
+	lc.timeout_ms = c->ldap_timeout_ms;
+	lc.workers = c->ldap_workers;
+	/* one knob for the three TTLs; the negative one never longer */
+	lc.cache_ttl_ms = c->ldap_cache_ttl_ms;
+	lc.crl_ttl_ms = c->ldap_cache_ttl_ms;
+	if (lc.negative_ttl_ms > c->ldap_cache_ttl_ms)
+		lc.negative_ttl_ms = c->ldap_cache_ttl_ms;
+	if ((rc = certcheck_new(&ccfg, &ls->cc, err, errsz)) != STK_OK ||
+	    (rc = ldapdir_new(&lc, &ls->dir, err, errsz)) != STK_OK)
+		goto out;
+	cs->name = "ldap";
+	cs->fetch = ldap_fetch;
+	cs->free = ldap_free;
+	cs->priv = ls;
+	*out = cs;
+	cs = NULL;
+	ls = NULL;
+ out:
+	if (ls) {
+		certcheck_free(ls->cc);
+		OPENSSL_cleanse(ls->password, sizeof(ls->password));
+	}
+	free(ls);
+	free(cs);
+	return rc;
+}
+
+int
+certsrc_from_config(const struct srv_config *c, struct cert_source **out,
+    char *err, size_t errsz)
+{
+	if (strcmp(c->cert_source, "file") == 0)
+		return certsrc_file_new(c->cert_dir, c->cert_ca, c->cert_crl,
+		    c->cert_require_crl, out, err, errsz);
+	if (strcmp(c->cert_source, "ldap") == 0)
+		return certsrc_ldap_new(c, out, err, errsz);
+	snprintf(err, errsz, "certs source %s: unknown", c->cert_source);
+	return STK_E_UNSUPPORTED;
+}
+
+void
+certsrc_free(struct cert_source *cs)
+{
+	if (cs)
+		cs->free(cs);
+}

@@ -1,0 +1,312 @@
+/*
+ * main.c - stkauth-server: options, bootstrap commands, the event loop,
+ * the expiry sweeper, signals (docs/man/stkauth-server.8).
+ *
+ * One libevent loop serves every client; verification runs on the worker
+ * threads of verify.c; SQLite calls are short (store_sqlite.c).  SIGTERM
+ * and SIGINT end the loop cleanly: long-polls get 503 SHUTTING_DOWN, the
+ * workers finish their current task, the store is closed.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/crypto.h>
+
+#include "err.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+#define SWEEP_INTERVAL_MS	1000
+#define SWEEP_BATCH		100
+/* A VERIFYING session whose worker vanished ends this long after expiry. */
+#define VERIFY_GRACE_MS		60000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: stkauth-server [-dn] -c FILE\n"
+	    "       stkauth-server [-c FILE | --db FILE] --add-api-key NAME\n"
+	    "       stkauth-server [-c FILE | --db FILE] --add-bridge-token NAME\n"
+	    "       stkauth-server [-c FILE | --db FILE] --add-account NAME\n"
+	    "           [--msisdn +E164] [--iccid DIGITS --kauth-file FILE]\n"
+	    "  -c, --config FILE   configuration (INI)\n"
+	    "  -n, --check         check the configuration and exit\n"
+	    "  -d, --debug         log at debug level\n"
+	    "  --db FILE           database (overrides the configuration)\n");
+}
+
+/* ---- the sweeper ---------------------------------------------------- */
+
+static void
+sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	char ids[SWEEP_BATCH][2 * STK_AUTH_SESSION_ID_LEN + 1];
+	int64_t now = srv_now_ms();
+	size_t n = 0;
+
+	(void)fd;
+	(void)what;
+	/* RUNNING past EXPIRY: TIMEOUT (PROTOCOL.md §5) */
+	if (store_session_overdue(s->store, SRV_ST_RUNNING, 0, now, ids,
+	    SWEEP_BATCH, &n) == STK_OK)
+		for (size_t i = 0; i < n; i++)
+			session_finish(s, ids[i], SRV_ST_RUNNING,
+			    SRV_RES_TIMEOUT, "no answer before the expiry",
+			    NULL, 0);
+	/* VERIFYING long past EXPIRY: the verifier died (crash, restart) */
+	if (store_session_overdue(s->store, SRV_ST_VERIFYING, VERIFY_GRACE_MS,
+	    now, ids, SWEEP_BATCH, &n) == STK_OK)
+		for (size_t i = 0; i < n; i++)
+			session_finish(s, ids[i], SRV_ST_VERIFYING,
+			    SRV_RES_INTERNAL_ERROR, "verification never finished",
+			    NULL, 0);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct srv *s = arg;
+
+	struct timeval flush = { 0, 200000 };
+
+	(void)what;
+	log_info("signal %d: shutting down", (int)sig);
+	/* answer the long-polls now and give the replies a moment to leave */
+	waiters_free_all(s);
+	event_base_loopexit(s->base, &flush);
+}
+
+/* ---- bootstrap commands --------------------------------------------- */
+
+static int
+add_party(struct store *st, int kind, const char *name)
+{
+	char secret[SECRET_MAX_LEN + 1];
+	uint8_t h[SECRET_HASH_LEN];
+	int rc;
+
+	if (!account_name_valid(name)) {
+		fprintf(stderr, "stkauth-server: invalid name: %s\n", name);
+		return STK_E_ARG;
+	}
+	if ((rc = secret_generate(kind == STORE_RP ? "rp" : "br", secret,
+	    sizeof(secret))) != STK_OK ||
+	    (rc = secret_hash(secret, strlen(secret), h)) != STK_OK ||
+	    (rc = store_party_add(st, kind, name, h, srv_now_ms(), NULL)) !=
+	    STK_OK) {
+		fprintf(stderr, "stkauth-server: %s %s: %s\n", kind == STORE_RP ?
+		    "relying party" : "bridge", name, stk_strerror(rc));
+		goto out;
+	}
+	/* shown once: only the hash is stored */
+	printf("%s\n", secret);
+ out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return rc;
+}
+
+/* K_auth from a file holding hex (not on the command line: ps shows it). */
+static int
+read_kauth(const char *path, uint8_t *k, size_t *klen)
+{
+	char buf[2 * STK_AUTH_KEY_MAX + 4];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	int rc = STK_E_INVALID;
+
+	if (f == NULL)
+		return STK_E_IO;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (n % 2 == 0 && n / 2 >= STK_AUTH_KEY_MIN &&
+	    n / 2 <= STK_AUTH_KEY_MAX && hex_exact(buf, k, n / 2) == STK_OK) {
+		*klen = n / 2;
+		rc = STK_OK;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+static int
+add_account(struct store *st, const char *name, const char *msisdn,
+    const char *iccid, const char *kauth_file)
+{
+	uint8_t k[STK_AUTH_KEY_MAX], ef[STK_AUTH_ICCID_LEN];
+	size_t klen = 0;
+	int64_t now = srv_now_ms();
+	int rc;
+
+	if (!account_name_valid(name) || (msisdn && !msisdn_valid(msisdn)) ||
+	    (iccid && iccid_to_ef(iccid, ef) != STK_OK) ||
+	    (iccid == NULL) != (kauth_file == NULL)) {
+		fprintf(stderr, "stkauth-server: --add-account: invalid name, "
+		    "MSISDN (+E.164), ICCID (18-20 digits), or --iccid without "
+		    "--kauth-file\n");
+		return STK_E_ARG;
+	}
+	if (kauth_file && (rc = read_kauth(kauth_file, k, &klen)) != STK_OK) {
+		fprintf(stderr, "stkauth-server: %s: expected 16..64 octets in "
+		    "hex\n", kauth_file);
+		goto out;
+	}
+	if ((rc = store_account_add(st, name, now, NULL)) != STK_OK ||
+	    (msisdn && (rc = store_binding_add(st, name, msisdn, now)) !=
+	    STK_OK) ||
+	    (iccid && (rc = store_card_enrol(st, name, iccid, k, klen, now)) !=
+	    STK_OK)) {
+		fprintf(stderr, "stkauth-server: account %s: %s\n", name,
+		    stk_strerror(rc));
+		goto out;
+	}
+	printf("account %s added\n", name);
+ out:
+	OPENSSL_cleanse(k, sizeof(k));
+	return rc;
+}
+
+/* ---- main ----------------------------------------------------------- */
+
+enum { OPT_DB = 256, OPT_API_KEY, OPT_BRIDGE, OPT_ACCOUNT, OPT_MSISDN,
+	OPT_ICCID, OPT_KAUTH };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "add-api-key", required_argument, NULL, OPT_API_KEY },
+		{ "add-bridge-token", required_argument, NULL, OPT_BRIDGE },
+		{ "add-account", required_argument, NULL, OPT_ACCOUNT },
+		{ "msisdn", required_argument, NULL, OPT_MSISDN },
+		{ "iccid", required_argument, NULL, OPT_ICCID },
+		{ "kauth-file", required_argument, NULL, OPT_KAUTH },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = NULL, *db = NULL, *api_key = NULL, *bridge = NULL;
+	const char *account = NULL, *msisdn = NULL, *iccid = NULL;
+	const char *kauth = NULL;
+	bool check = false, debug = false;
+	struct srv s;
+	struct event *sigterm = NULL, *sigint = NULL;
+	char err[512];
+	int ch, rc = 1;
+
+	memset(&s, 0, sizeof(s));
+	stk_log_init("stkauth-server", STK_LOG_INFO);
+	while ((ch = getopt_long(argc, argv, "c:ndh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': conf = optarg; break;
+		case 'n': check = true; break;
+		case 'd': debug = true; break;
+		case 'h': usage(stdout); return 0;
+		case OPT_DB: db = optarg; break;
+		case OPT_API_KEY: api_key = optarg; break;
+		case OPT_BRIDGE: bridge = optarg; break;
+		case OPT_ACCOUNT: account = optarg; break;
+		case OPT_MSISDN: msisdn = optarg; break;
+		case OPT_ICCID: iccid = optarg; break;
+		case OPT_KAUTH: kauth = optarg; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || (conf == NULL && db == NULL)) {
+		usage(stderr);
+		return 2;
+	}
+	config_defaults(&s.cfg);
+	if (conf && config_load(conf, &s.cfg, err, sizeof(err)) != STK_OK) {
+		fprintf(stderr, "stkauth-server: %s\n", err);
+		return 1;
+	}
+	if (db)
+		snprintf(s.cfg.db_path, sizeof(s.cfg.db_path), "%s", db);
+	stk_log_set_level(debug ? STK_LOG_DEBUG :
+	    (enum stk_log_level)s.cfg.log_level);
+	if (check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	if (store_open(s.cfg.db_path, &s.store) != STK_OK) {
+		fprintf(stderr, "stkauth-server: cannot open the store %s\n",
+		    s.cfg.db_path);
+		return 1;
+	}
+	if (api_key || bridge || account) {
+		if (api_key)
+			rc = add_party(s.store, STORE_RP, api_key);
+		else if (bridge)
+			rc = add_party(s.store, STORE_BRIDGE, bridge);
+		else
+			rc = add_account(s.store, account, msisdn, iccid, kauth);
+		store_close(s.store);
+		return rc == STK_OK ? 0 : 1;
+	}
+	if (conf == NULL) {
+		fprintf(stderr, "stkauth-server: serving needs -c FILE\n");
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((s.base = event_base_new()) == NULL) {
+		fprintf(stderr, "stkauth-server: event_base_new failed\n");
+		goto out;
+	}
+	if (certsrc_from_config(&s.cfg, &s.certs, err, sizeof(err)) != STK_OK ||
+	    http_start(&s, err, sizeof(err)) != STK_OK) {
+		fprintf(stderr, "stkauth-server: %s\n", err);
+		goto out;
+	}
+	if (verify_pool_new(s.base, s.cfg.workers, s.certs, bridge_verify_done,
+	    &s, &s.pool) != STK_OK) {
+		fprintf(stderr, "stkauth-server: cannot start the workers\n");
+		goto out;
+	}
+	{
+		struct timeval tv = { SWEEP_INTERVAL_MS / 1000, 0 };
+
+		s.sweeper = event_new(s.base, -1, EV_PERSIST, sweep, &s);
+		sigterm = evsignal_new(s.base, SIGTERM, on_signal, &s);
+		sigint = evsignal_new(s.base, SIGINT, on_signal, &s);
+		if (s.sweeper == NULL || sigterm == NULL || sigint == NULL ||
+		    event_add(s.sweeper, &tv) != 0 ||
+		    event_add(sigterm, NULL) != 0 ||
+		    event_add(sigint, NULL) != 0) {
+			fprintf(stderr, "stkauth-server: event setup failed\n");
+			goto out;
+		}
+	}
+	log_info("stkauth-server ready (store %s, schema %d, %u workers)",
+	    s.cfg.db_path, store_schema_version(s.store), s.cfg.workers);
+	event_base_dispatch(s.base);
+	rc = 0;
+ out:
+	http_stop(&s);
+	verify_pool_free(s.pool);
+	certsrc_free(s.certs);
+	if (s.sweeper)
+		event_free(s.sweeper);
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	if (s.base)
+		event_base_free(s.base);
+	store_close(s.store);
+	log_info("stopped");
+	return rc;
+}

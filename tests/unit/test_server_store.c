@@ -1,0 +1,486 @@
+/*
+ * test_server_store.c - the SQLite store (server/store.h): migrations,
+ * parties and hashed secrets, accounts, the session compare-and-set,
+ * job leases (claim, visibility timeout, re-claim, idempotent claims and
+ * steps), result idempotency, rate windows, lockout.  Each test works on
+ * a fresh database in a temporary directory; the clock is passed in.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct store *st;
+	int64_t rp, br1, br2;
+};
+
+static const uint8_t K[32] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t h[32];
+
+	stk_log_set_level(STK_LOG_ERROR);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/stkauth-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
+	assert_int_equal(store_open(f->path, &f->st), STK_OK);
+	memset(h, 1, 32);
+	assert_int_equal(store_party_add(f->st, STORE_RP, "rp", h, 1, &f->rp),
+	    STK_OK);
+	memset(h, 2, 32);
+	assert_int_equal(store_party_add(f->st, STORE_BRIDGE, "b1", h, 1,
+	    &f->br1), STK_OK);
+	memset(h, 3, 32);
+	assert_int_equal(store_party_add(f->st, STORE_BRIDGE, "b2", h, 1,
+	    &f->br2), STK_OK);
+	assert_int_equal(store_account_add(f->st, "alice", 1, NULL), STK_OK);
+	assert_int_equal(store_binding_add(f->st, "alice", "+37255500001", 1),
+	    STK_OK);
+	assert_int_equal(store_card_enrol(f->st, "alice", "8944100000000123456",
+	    K, sizeof(K), 1), STK_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[160];
+
+	store_close(f->st);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A RUNNING session with a job, expiring at expiry. */
+static void
+mksession(struct fx *f, const char *id, int64_t now, int64_t expiry)
+{
+	struct store_session s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "%s", id);
+	s.rp_id = f->rp;
+	s.account_id = 1;
+	snprintf(s.account, sizeof(s.account), "alice");
+	snprintf(s.msisdn, sizeof(s.msisdn), "+37255500001");
+	snprintf(s.iccid, sizeof(s.iccid), "8944100000000123456");
+	snprintf(s.ticket, sizeof(s.ticket), "7Q2K9X");
+	s.request_len = 3;
+	memcpy(s.request, "\x01\x01\x00", 3);
+	s.state = SRV_ST_RUNNING;
+	s.created = now;
+	s.expiry = expiry;
+	assert_int_equal(store_session_insert(f->st, &s, true, now), STK_OK);
+}
+
+static void
+test_migrations(void **state)
+{
+	struct fx *f = *state;
+	struct store *again = NULL;
+	struct stat sb;
+	sqlite3 *db;
+
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+	/* the file holds K_auth: 0600 */
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* reopening migrates nothing and keeps the data */
+	assert_int_equal(store_open(f->path, &again), STK_OK);
+	assert_int_equal(store_schema_version(again), STORE_SCHEMA_VERSION);
+	store_close(again);
+	/* WAL persists in the file */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode",
+		    -1, &s, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0),
+		    "wal");
+		sqlite3_finalize(s);
+	}
+	/* a database from a newer server is refused, not damaged */
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->path, &again), STK_E_UNSUPPORTED);
+}
+
+static void
+test_wal_and_foreign_keys(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s;
+
+	/* a session for a relying party that does not exist */
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "00000000000000AA");
+	s.rp_id = 999;
+	s.request_len = 1;
+	assert_int_equal(store_session_insert(f->st, &s, true, 1),
+	    STK_E_NOT_FOUND);
+	assert_int_equal(store_session_get(f->st, s.id, &s), STK_E_NOT_FOUND);
+	/* binding for an unknown account */
+	assert_int_equal(store_binding_add(f->st, "nobody", "+3720", 1),
+	    STK_E_NOT_FOUND);
+	/* one MSISDN, one account */
+	assert_int_equal(store_account_add(f->st, "bob", 1, NULL), STK_OK);
+	assert_int_equal(store_binding_add(f->st, "bob", "+37255500001", 1),
+	    STK_E_DUPLICATE);
+	/* K_auth length enforced */
+	assert_int_equal(store_card_enrol(f->st, "bob", "8944100000000123464",
+	    K, 8, 1), STK_E_ARG);
+}
+
+static void
+test_parties(void **state)
+{
+	struct fx *f = *state;
+	uint8_t h[32];
+	int64_t id;
+	char name[65];
+
+	memset(h, 2, 32);
+	assert_int_equal(store_party_find(f->st, STORE_BRIDGE, h, &id, name),
+	    STK_OK);
+	assert_int_equal(id, f->br1);
+	assert_string_equal(name, "b1");
+	/* a bridge token is not an API key */
+	assert_int_equal(store_party_find(f->st, STORE_RP, h, &id, name),
+	    STK_E_NOT_FOUND);
+	/* the same hash twice, or the same name twice */
+	assert_int_equal(store_party_add(f->st, STORE_BRIDGE, "b3", h, 1, NULL),
+	    STK_E_DUPLICATE);
+	memset(h, 9, 32);
+	assert_int_equal(store_party_add(f->st, STORE_BRIDGE, "b1", h, 1, NULL),
+	    STK_E_DUPLICATE);
+}
+
+static void
+test_account_lookup_and_lockout(void **state)
+{
+	struct fx *f = *state;
+	struct store_account a;
+	bool locked;
+
+	assert_int_equal(store_account_get(f->st, NULL, "+37255500001", &a),
+	    STK_OK);
+	assert_string_equal(a.name, "alice");
+	assert_string_equal(a.iccid, "8944100000000123456");
+	assert_int_equal(a.kauth_len, 32);
+	assert_memory_equal(a.kauth, K, 32);
+	assert_int_equal(store_account_get(f->st, "nobody", NULL, &a),
+	    STK_E_NOT_FOUND);
+	/* three failures with max 3 lock for 1000 ms; the count restarts */
+	assert_int_equal(store_account_fail(f->st, 1, 3, 1000, 5000, &locked),
+	    STK_OK);
+	assert_false(locked);
+	assert_int_equal(store_account_fail(f->st, 1, 3, 1000, 5001, &locked),
+	    STK_OK);
+	assert_false(locked);
+	assert_int_equal(store_account_fail(f->st, 1, 3, 1000, 5002, &locked),
+	    STK_OK);
+	assert_true(locked);
+	assert_int_equal(store_account_get(f->st, "alice", NULL, &a), STK_OK);
+	assert_int_equal(a.locked_until, 6002);
+	assert_int_equal(a.failures, 0);
+	/* a success resets; max 0 never locks */
+	assert_int_equal(store_account_fail(f->st, 1, 3, 1000, 7000, &locked),
+	    STK_OK);
+	assert_int_equal(store_account_reset(f->st, 1), STK_OK);
+	assert_int_equal(store_account_get(f->st, "alice", NULL, &a), STK_OK);
+	assert_int_equal(a.failures, 0);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(store_account_fail(f->st, 1, 0, 1000, 8000,
+		    &locked), STK_OK);
+		assert_false(locked);
+	}
+}
+
+static void
+test_session_cas(void **state)
+{
+	struct fx *f = *state;
+	struct store_session s;
+	static const uint8_t resp[] = { 1, 2, 3 }, cert[] = { 0x30, 0 };
+
+	mksession(f, "0000000000000001", 1000, 5000);
+	assert_int_equal(store_session_transition(f->st, "0000000000000001",
+	    SRV_ST_RUNNING, SRV_ST_VERIFYING, SRV_RES_NONE, "", resp, 3, NULL,
+	    0, 1100), STK_OK);
+	/* a second result loses the compare-and-set */
+	assert_int_equal(store_session_transition(f->st, "0000000000000001",
+	    SRV_ST_RUNNING, SRV_ST_VERIFYING, SRV_RES_NONE, "", resp, 3, NULL,
+	    0, 1101), STK_E_STATE);
+	assert_int_equal(store_session_transition(f->st, "0000000000000001",
+	    SRV_ST_VERIFYING, SRV_ST_COMPLETE, SRV_RES_OK, "fine", NULL, 0,
+	    cert, 2, 1200), STK_OK);
+	assert_int_equal(store_session_transition(f->st, "0000000000000001",
+	    SRV_ST_VERIFYING, SRV_ST_COMPLETE, SRV_RES_CERT_INVALID, "late",
+	    NULL, 0, NULL, 0, 1300), STK_E_STATE);
+	assert_int_equal(store_session_get(f->st, "0000000000000001", &s),
+	    STK_OK);
+	assert_int_equal(s.state, SRV_ST_COMPLETE);
+	assert_int_equal(s.result, SRV_RES_OK);
+	assert_string_equal(s.reason, "fine");
+	assert_int_equal(s.completed, 1200);
+	assert_int_equal(s.response_len, 3);
+	assert_memory_equal(s.response, resp, 3);
+	assert_int_equal(s.cert_len, 2);
+	store_session_clear(&s);
+}
+
+static void
+test_overdue(void **state)
+{
+	struct fx *f = *state;
+	char ids[4][2 * STK_AUTH_SESSION_ID_LEN + 1];
+	size_t n;
+
+	mksession(f, "0000000000000001", 1000, 5000);
+	mksession(f, "0000000000000002", 1000, 9000);
+	assert_int_equal(store_session_overdue(f->st, SRV_ST_RUNNING, 0, 5000,
+	    ids, 4, &n), STK_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_session_overdue(f->st, SRV_ST_RUNNING, 0, 5001,
+	    ids, 4, &n), STK_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(ids[0], "0000000000000001");
+	/* grace */
+	assert_int_equal(store_session_overdue(f->st, SRV_ST_RUNNING, 5000,
+	    9001, ids, 4, &n), STK_OK);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_lease_expiry_and_reclaim(void **state)
+{
+	struct fx *f = *state;
+	struct store_job j[4];
+	size_t n;
+	char lease1[33];
+
+	mksession(f, "0000000000000001", 1000, 60000);
+	assert_int_equal(store_job_claim(f->st, f->br1, "", 5, 1000, 2000, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(j[0].id, "0000000000000001");
+	assert_string_equal(j[0].msisdn, "+37255500001");
+	assert_int_equal(j[0].lease_until, 3000);
+	assert_int_equal(j[0].attempts, 1);
+	assert_int_equal(strlen(j[0].lease_id), 32);
+	snprintf(lease1, sizeof(lease1), "%s", j[0].lease_id);
+	/* leased: invisible to others until the lease runs out */
+	assert_int_equal(store_job_claim(f->st, f->br2, "", 5, 1000, 2999, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_job_claim(f->st, f->br2, "", 5, 1000, 3000, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(j[0].attempts, 2);
+	assert_string_not_equal(j[0].lease_id, lease1);
+	/* the old holder lost it */
+	assert_int_equal(store_job_advance(f->st, "0000000000000001", f->br1,
+	    lease1, JOB_SENT, NULL, 3100), STK_E_STATE);
+	assert_int_equal(store_job_advance(f->st, "0000000000000001", f->br2,
+	    j[0].lease_id, JOB_SENT, NULL, 3100), STK_OK);
+	/* sent: never claimable again, even after the lease */
+	assert_int_equal(store_job_claim(f->st, f->br1, "", 5, 1000, 50000, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_claim_idempotent_and_expired(void **state)
+{
+	struct fx *f = *state;
+	struct store_job a[4], b[4];
+	size_t na, nb;
+
+	mksession(f, "0000000000000001", 1000, 60000);
+	mksession(f, "0000000000000002", 1000, 1500);	/* expires soon */
+	assert_int_equal(store_job_claim(f->st, f->br1, "c-1", 5, 10000, 2000,
+	    a, &na), STK_OK);
+	assert_int_equal(na, 1);	/* the expired session's job is not */
+	assert_string_equal(a[0].id, "0000000000000001");
+	mksession(f, "0000000000000003", 1000, 60000);
+	/* the retried claim returns what it holds, takes nothing new */
+	assert_int_equal(store_job_claim(f->st, f->br1, "c-1", 5, 10000, 2100,
+	    b, &nb), STK_OK);
+	assert_int_equal(nb, 1);
+	assert_string_equal(b[0].lease_id, a[0].lease_id);
+	/* another claim id takes the new job */
+	assert_int_equal(store_job_claim(f->st, f->br1, "c-2", 5, 10000, 2100,
+	    b, &nb), STK_OK);
+	assert_int_equal(nb, 1);
+	assert_string_equal(b[0].id, "0000000000000003");
+	/* max is honoured */
+	mksession(f, "0000000000000004", 1000, 60000);
+	mksession(f, "0000000000000005", 1000, 60000);
+	assert_int_equal(store_job_claim(f->st, f->br2, "", 1, 10000, 2200, b,
+	    &nb), STK_OK);
+	assert_int_equal(nb, 1);
+}
+
+static void
+test_job_steps(void **state)
+{
+	struct fx *f = *state;
+	struct store_job j[1];
+	size_t n;
+	const char *id = "0000000000000001";
+
+	mksession(f, id, 1000, 60000);
+	assert_int_equal(store_job_claim(f->st, f->br1, "", 1, 10000, 2000, j,
+	    &n), STK_OK);
+	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	    JOB_DELIVERED, NULL, 2100), STK_OK);
+	/* SENT after DELIVERED: already past it, a no-op */
+	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	    JOB_SENT, NULL, 2200), STK_OK);
+	assert_int_equal(store_job_get(f->st, id, &j[0]), STK_OK);
+	assert_int_equal(j[0].state, JOB_DELIVERED);
+	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	    JOB_FAILED, "PoR", 2300), STK_OK);
+	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	    JOB_FAILED, "PoR", 2300), STK_OK);
+	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	    JOB_DELIVERED, NULL, 2400), STK_E_STATE);
+	/* wrong bridge, unknown job */
+	assert_int_equal(store_job_advance(f->st, id, f->br2, j[0].lease_id,
+	    JOB_SENT, NULL, 2400), STK_E_STATE);
+	assert_int_equal(store_job_advance(f->st, "00000000000000FF", f->br1,
+	    "x", JOB_SENT, NULL, 2400), STK_E_NOT_FOUND);
+	/* completing the session closes the job; steps then are no-ops */
+	assert_int_equal(store_session_transition(f->st, id, SRV_ST_RUNNING,
+	    SRV_ST_COMPLETE, SRV_RES_SIM_ERROR, "PoR", NULL, 0, NULL, 0, 2500),
+	    STK_OK);
+	assert_int_equal(store_job_get(f->st, id, &j[0]), STK_OK);
+	assert_int_equal(j[0].state, JOB_FAILED);
+}
+
+static void
+test_results_idempotent(void **state)
+{
+	struct fx *f = *state;
+	int status;
+	char *body = NULL;
+
+	assert_int_equal(store_result_get(f->st, f->br1, "r1", &status, &body),
+	    STK_E_NOT_FOUND);
+	assert_int_equal(store_result_put(f->st, f->br1, "r1", 202, "{}", 1),
+	    STK_OK);
+	assert_int_equal(store_result_put(f->st, f->br1, "r1", 409, "{}", 2),
+	    STK_E_DUPLICATE);
+	assert_int_equal(store_result_get(f->st, f->br1, "r1", &status, &body),
+	    STK_OK);
+	assert_int_equal(status, 202);
+	assert_string_equal(body, "{}");
+	free(body);
+	/* result ids are per bridge */
+	assert_int_equal(store_result_put(f->st, f->br2, "r1", 404, "{}", 1),
+	    STK_OK);
+}
+
+static void
+test_rate_windows(void **state)
+{
+	struct fx *f = *state;
+	bool over;
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_rate_hit(f->st, "addr:x", 60000, 3,
+		    60000 + i, &over), STK_OK);
+		assert_false(over);
+	}
+	assert_int_equal(store_rate_hit(f->st, "addr:x", 60000, 3, 60010,
+	    &over), STK_OK);
+	assert_true(over);
+	/* other keys are separate; a new window starts afresh */
+	assert_int_equal(store_rate_hit(f->st, "addr:y", 60000, 3, 60010,
+	    &over), STK_OK);
+	assert_false(over);
+	assert_int_equal(store_rate_hit(f->st, "addr:x", 60000, 3, 120000,
+	    &over), STK_OK);
+	assert_false(over);
+	/* limit 0: off */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(store_rate_hit(f->st, "addr:z", 60000, 0, 1,
+		    &over), STK_OK);
+		assert_false(over);
+	}
+}
+
+static void
+test_audit(void **state)
+{
+	struct fx *f = *state;
+	int64_t n = -1;
+
+	assert_int_equal(store_audit(f->st, 1, "S", "alice", "e1", "OK", "r",
+	    "127.0.0.1"), STK_OK);
+	assert_int_equal(store_audit(f->st, 2, NULL, NULL, "e2", NULL, NULL,
+	    NULL), STK_OK);
+	assert_int_equal(store_audit_count(f->st, "e1", &n), STK_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(n, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_and_foreign_keys, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_parties, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_lookup_and_lockout,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_cas, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_expiry_and_reclaim,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_idempotent_and_expired,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_results_idempotent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rate_windows, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
