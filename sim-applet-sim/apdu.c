@@ -163,6 +163,34 @@ static const struct cmd_def commands[] = {
 	  pin_unblock, "TS 102 221 §11.1.13" },
 	{ CLA_ISO,  0xc0, CASES(0, 1, 0, 0), true, "GET RESPONSE",
 	  cmd_get_response, "TS 102 221 §11.1.7" },
+	/* CAT (toolkit.c) */
+	{ CLA_ETSI, 0x10, CASES(0, 0, 1, 0), false, "TERMINAL PROFILE",
+	  tk_terminal_profile, "TS 102 221 §11.2.1" },
+	{ CLA_ETSI, 0xc2, CASES(0, 0, 1, 1), false, "ENVELOPE",
+	  tk_envelope, "TS 102 221 §11.2.2" },
+	{ CLA_ETSI, 0x12, CASES(0, 1, 0, 0), false, "FETCH",
+	  tk_fetch, "TS 102 221 §11.2.3" },
+	{ CLA_ETSI, 0x14, CASES(0, 0, 1, 0), false, "TERMINAL RESPONSE",
+	  tk_terminal_response, "TS 102 221 §11.2.4" },
+	/* Personalisation (perso.c, docs/SIM.md) */
+	{ CLA_ISO,  0x84, CASES(0, 1, 0, 0), false, "GET CHALLENGE",
+	  perso_get_challenge, "ISO/IEC 7816-4 §7.5.3" },
+	{ CLA_ISO,  0x82, CASES(0, 0, 1, 0), false, "EXTERNAL AUTHENTICATE",
+	  perso_external_auth, "ISO/IEC 7816-4 §7.5.4" },
+	{ CLA_ETSI, 0xd0, CASES(1, 1, 0, 0), false, "GENERATE KEY PAIR",
+	  perso_generate_key, "docs/SIM.md" },
+	{ CLA_ETSI, 0xd2, CASES(0, 1, 0, 0), false, "READ PUBLIC KEY",
+	  perso_read_public_key, "docs/SIM.md" },
+	{ CLA_ETSI, 0xd4, CASES(0, 0, 1, 0), false, "LOAD KEY SET",
+	  perso_load_keyset, "docs/SIM.md" },
+	{ CLA_ETSI, 0xd6, CASES(0, 0, 1, 0), false, "SET SERVICE NUMBER",
+	  perso_set_service, "docs/SIM.md" },
+	{ CLA_ETSI, 0xd8, CASES(1, 0, 1, 0), false, "SET PIN",
+	  perso_set_pin, "docs/SIM.md" },
+	{ CLA_ETSI, 0xda, CASES(0, 0, 1, 0), false, "LOAD K_AUTH",
+	  perso_load_kauth, "docs/SIM.md" },
+	{ CLA_ETSI, 0xdc, CASES(0, 1, 0, 0), false, "READ ICCID",
+	  perso_read_iccid, "docs/SIM.md" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -347,12 +375,24 @@ card_apdu(struct card *c, const uint8_t *cmd, size_t len,
 		sw = STK_SW_TECHNICAL_PROBLEM;
 		stk_buf_reset(&body);
 	}
-	if (def->raw || sw != STK_SW_OK || stk_buf_len(&body) == 0)
+	if (!def->raw && (sw >> 8 == 0x62 || sw >> 8 == 0x63) &&
+	    stk_buf_len(&body) > 0 && !a.le_present) {
+		/* A warning with response data (the ENVELOPE's PoR with an
+		 * error status) under T=0: the terminal fetches the data with
+		 * GET RESPONSE (TS 102 221 §7.3.1.1, case 4 ending with a
+		 * warning). */
+		keep_pending(c, stk_buf_data(&body), stk_buf_len(&body));
+	} else if (def->raw || sw != STK_SW_OK || stk_buf_len(&body) == 0) {
 		stk_buf_add_bytes(resp, stk_buf_data(&body), stk_buf_len(&body));
-	else
+	} else {
 		sw = t0_procedure(c, &a, stk_buf_data(&body),
 		    stk_buf_len(&body), resp);
+	}
 out:
+	/* TS 102 221 §10.2.1.1, TS 102 223 §6.4: while a proactive command
+	 * waits, a normal ending is 91xx (its length) instead of 9000. */
+	if (sw == STK_SW_OK && tk_pending_sw(c) != 0)
+		sw = tk_pending_sw(c);
 	log_debug("APDU %02X %02X %02X %02X %s (%s) -> SW %04X (%s)", a.cla,
 	    a.ins, a.p1, a.p2, def != NULL ? def->name : "-",
 	    apdu_case_name(a.kase), sw, stk_sw_name(sw));

@@ -6,7 +6,9 @@
 
 CARD_TEST_SRCS := sim-applet-sim/apdu.c sim-applet-sim/content.c \
                   sim-applet-sim/fs.c sim-applet-sim/pin.c \
-                  sim-applet-sim/state.c sim-applet-sim/vpcd.c
+                  sim-applet-sim/state.c sim-applet-sim/vpcd.c \
+                  sim-applet-sim/toolkit.c sim-applet-sim/ota_layer.c \
+                  sim-applet-sim/applet.c sim-applet-sim/perso.c
 
 PROGRAMS += stkauth-sim
 stkauth-sim_SRCS := $(CARD_TEST_SRCS) sim-applet-sim/main.c

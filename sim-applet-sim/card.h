@@ -35,7 +35,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "authmsg.h"
 #include "bytes.h"
+#include "cat.h"
 #include "err.h"
 
 /* Status words lib/sw.h does not name (ISO/IEC 7816-4 §5.6 table 6). */
@@ -83,6 +85,38 @@ const struct card_ef_layout *card_ef_layout(unsigned e);
 #define CARD_PIN1_TRIES_MAX	3
 #define CARD_PUK1_TRIES_MAX	10
 
+/* ---- keys and applet configuration (persistent, state file v2) -------- */
+
+/*
+ * One OTA key set (TS 102 225 §5.1.2 / §5.1.3: KIc and KID of one key
+ * version) with its counters.  kvn 0 marks an empty slot.  The algorithm
+ * comes from the KIc / KID octet of each packet; the key lengths must fit
+ * it (lib/ota.h).  rx_cntr: highest CNTR accepted from the network (card as
+ * receiving entity, TS 102 225 §5.1.1); tx_cntr: last CNTR the card used
+ * as sending entity (auth responses, docs/PROTOCOL.md §1).
+ */
+#define CARD_KEYSET_SLOTS	4
+#define CARD_OTA_KEY_MAX	32
+struct card_keyset {
+	uint8_t kvn;		/* key version 1..15; 0 = empty slot */
+	uint8_t kic_len;	/* 0 (none), 8, 16, 24 or 32 */
+	uint8_t kid_len;
+	uint8_t kic[CARD_OTA_KEY_MAX];
+	uint8_t kid[CARD_OTA_KEY_MAX];
+	uint64_t rx_cntr;	/* <= STK_OTA_CNTR_MAX */
+	uint64_t tx_cntr;
+};
+
+#define CARD_ADMIN_KEY_LEN	16	/* AES-128, personalisation */
+#define CARD_KAUTH_MAX		64	/* K_auth_card, PROTOCOL.md §6 */
+#define CARD_KAUTH_MIN		16
+#define CARD_RSA_DER_MAX	2400	/* RSAPrivateKey DER, RSA-4096 fits */
+#define CARD_SERVICE_NUMBER_MAX	20	/* digits of the service number */
+#define CARD_SEEN_MAX		16	/* = STK_AUTH_SEEN_MAX */
+#define CARD_SESSION_ID_LEN	8	/* = STK_AUTH_SESSION_ID_LEN */
+#define CARD_APIN_TRIES_MAX	3	/* applet PIN */
+#define CARD_APUK_TRIES_MAX	10
+
 /* Everything the card keeps across power cycles. */
 struct card_data {
 	uint8_t ef[CARD_EF_COUNT][CARD_EF_MAX];
@@ -91,6 +125,25 @@ struct card_data {
 	uint8_t pin1_tries;	/* 0..CARD_PIN1_TRIES_MAX; 0 = blocked */
 	uint8_t puk1_tries;	/* 0..CARD_PUK1_TRIES_MAX; 0 = dead */
 	bool pin1_enabled;
+
+	/* Version 2: the OTA layer and the authentication applet. */
+	uint8_t admin_key[CARD_ADMIN_KEY_LEN];	/* opens the perso session */
+	uint8_t auth_tar[3];		/* TAR of the auth applet */
+	struct card_keyset ks[CARD_KEYSET_SLOTS];
+	uint8_t kauth_len;		/* 0 = not loaded, else 16..64 */
+	uint8_t kauth[CARD_KAUTH_MAX];
+	uint16_t rsa_len;		/* 0 = no key pair yet */
+	uint8_t rsa[CARD_RSA_DER_MAX];	/* private key, DER (RSAPrivateKey) */
+	/* Service number (SEND SHORT MESSAGE TP-DA): "+digits" or digits,
+	 * empty when not set. */
+	char service[CARD_SERVICE_NUMBER_MAX + 2];
+	uint8_t apin[CARD_PIN_LEN];	/* applet PIN block (GET INPUT) */
+	uint8_t apin_tries;		/* 0..3; 0 = blocked */
+	uint8_t apuk[CARD_PIN_LEN];	/* applet PUK block */
+	uint8_t apuk_tries;		/* 0..10 */
+	/* Replay memory: last session ids, oldest first (PROTOCOL.md §5). */
+	uint8_t nseen;
+	uint8_t seen[CARD_SEEN_MAX][CARD_SESSION_ID_LEN];
 };
 
 /* Persist hook: STK_OK when the data is durably stored. */
@@ -98,6 +151,53 @@ typedef int (*card_persist_fn)(const struct card_data *d, void *arg);
 
 /* Largest response body (one short Le worth) plus room for FCPs. */
 #define CARD_RESP_MAX 256
+
+/* ---- toolkit and applet session (volatile) ----------------------------- */
+
+#define CARD_TP_MAX		64	/* TERMINAL PROFILE octets kept */
+#define CARD_PROACTIVE_MAX	258	/* D0 81 LL + 255 */
+#define CARD_SMS_QUEUE		8	/* SMS-SUBMITs waiting to be sent */
+#define CARD_TPDU_MAX		176	/* one SMS-SUBMIT TPDU */
+
+/*
+ * PROVIDE LOCAL INFORMATION (date, time and time zone) in the TERMINAL
+ * PROFILE: byte 8 bit 3 (TS 102 223 §5.2).  lib/cat.h's facility table
+ * does not name it.
+ */
+#define CARD_TP_PLI_DATETIME_BYTE	8
+#define CARD_TP_PLI_DATETIME_MASK	0x04
+
+/* Where the authentication applet is in one request (applet.c). */
+enum card_app_state {
+	CARD_APP_IDLE = 0,
+	CARD_APP_WAIT_TIME,	/* PROVIDE LOCAL INFORMATION sent */
+	CARD_APP_WAIT_DECISION,	/* SELECT ITEM / DISPLAY TEXT sent */
+	CARD_APP_WAIT_PIN,	/* GET INPUT (hidden) sent */
+};
+
+struct card_tk {
+	/* TERMINAL PROFILE (TS 102 221 §11.2.1), as the ME sent it. */
+	uint8_t tp[CARD_TP_MAX];
+	size_t tp_len;
+	bool tp_seen;
+	/* The one proactive command of the session (TS 102 223 §6.2). */
+	uint8_t cmd[CARD_PROACTIVE_MAX];
+	size_t cmd_len;
+	bool cmd_pending;	/* announced by 91xx, not yet FETCHed */
+	bool cmd_outstanding;	/* FETCHed, TERMINAL RESPONSE awaited */
+	struct stk_cat_cmd_details details;
+	uint8_t last_number;	/* command number last used (01..FE) */
+	/* SMS-SUBMIT TPDUs to send, one SEND SHORT MESSAGE each. */
+	uint8_t sms[CARD_SMS_QUEUE][CARD_TPDU_MAX];
+	size_t sms_len[CARD_SMS_QUEUE];
+	unsigned nsms;		/* queued */
+	unsigned sms_head;	/* index of the one being sent */
+	/* The applet's request in progress. */
+	uint8_t app_state;	/* enum card_app_state */
+	struct stk_auth_request req;
+	int64_t scts;		/* SMS-DELIVER SCTS, Unix seconds */
+	uint8_t kic, kid;	/* the request's key octets: answer with them */
+};
 
 struct card {
 	struct card_data d;
@@ -113,6 +213,13 @@ struct card {
 	uint8_t pending[CARD_RESP_MAX];
 	size_t npending;
 	bool has_pending;
+	/* Toolkit and applet (toolkit.c, applet.c). */
+	struct card_tk tk;
+	/* Personalisation session (perso.c): the last GET CHALLENGE and
+	 * whether EXTERNAL AUTHENTICATE opened the session. */
+	uint8_t challenge[16];
+	bool challenge_valid;
+	bool admin;
 };
 
 /* ---- apdu.c ------------------------------------------------------------- */
@@ -265,6 +372,9 @@ int content_smsp_record(const char *smsc, uint8_t *rec, size_t reclen);
  * bad parameter ("--imsi"). */
 int content_new_card(const struct card_params *p, struct card_data *d,
     const char **what);
+/* The version-2 part of a new card (applet and OTA: empty key store,
+ * default TAR, applet PIN/PUK = PIN1/PUK1); called by content_new_card. */
+void content_new_applet(struct card_data *d);
 /* Whether the creation parameters given (non-NULL ones) agree with d;
  * *what names the first that differs. */
 bool content_matches(const struct card_params *p, const struct card_data *d,
@@ -273,7 +383,7 @@ bool content_matches(const struct card_params *p, const struct card_data *d,
 /* ---- state.c ------------------------------------------------------------ */
 
 /* Upper bound of a state file (the decoder refuses more). */
-#define STATE_MAX_SIZE 4096
+#define STATE_MAX_SIZE 16384
 
 /* Encode d as the state file text (growable or fixed builder). */
 int state_encode(const struct card_data *d, struct stk_buf *out);
@@ -291,6 +401,123 @@ int state_load(const char *path, struct card_data *d, struct stk_diag *diag);
 int state_save(const char *path, const struct card_data *d);
 /* card_persist_fn over state_save; arg is the path. */
 int state_persist(const struct card_data *d, void *arg);
+
+/* ---- ota_layer.c -------------------------------------------------------- */
+
+/* The auth applet's default TAR ("STK" in ASCII; --tar at creation). */
+#define CARD_AUTH_TAR_DEFAULT { 0x53, 0x54, 0x4b }
+
+/* The key set slot of key version kvn (1..15), NULL if none. */
+struct card_keyset *card_keyset_find(struct card_data *d, unsigned kvn);
+/* An empty key set slot, NULL if all are used. */
+struct card_keyset *card_keyset_find_free(struct card_data *d);
+
+/*
+ * ENVELOPE (SMS-PP DOWNLOAD), TS 31.111 §7.1.1 with TS 31.115 §4: the
+ * SMS-DELIVER must be a (U)SIM data download (TP-PID 7F) carrying one
+ * command packet (UDH IEI 70); the packet is verified against the key sets
+ * and the TAR registry (lib/ota.h), the new counter persisted, the data
+ * handed to the applet of the TAR, and the PoR (when the SPI asks for it)
+ * appended to out.  *sw: 9000 (PoR OK or none), 6200 with a PoR whose
+ * status is an error, 6A80 for a TPDU that is no data download or a
+ * command packet whose header does not parse, 6581 when the counter
+ * cannot be stored.
+ */
+int ota_sms_pp(struct card *c, const struct stk_cat_envelope *env,
+    struct stk_buf *out, uint16_t *sw);
+
+/*
+ * Secure data[0..len) as a command packet from the card (PROTOCOL.md §1:
+ * TAR of the applet, key set of version kvn(kic/kid), SPI CC + ciphering +
+ * counter "higher", no PoR), with the key set's next tx counter (persisted
+ * first), split it into SMS-SUBMITs to the service number (TP-PID 00,
+ * TP-DCS 04, PROTOCOL.md §1) and queue them for SEND SHORT MESSAGE.
+ */
+int ota_send_packet(struct card *c, uint8_t kic, uint8_t kid,
+    const uint8_t *data, size_t len);
+
+/* ---- toolkit.c ---------------------------------------------------------- */
+
+/* End any proactive session (reset, power cycle). */
+void tk_reset(struct card *c);
+/* Whether a proactive session is under way (ENVELOPEs then get 9300). */
+bool tk_busy(const struct card *c);
+/* Whether the TERMINAL PROFILE has facility f (enum stk_tp_facility). */
+bool tk_has(const struct card *c, unsigned f);
+/* 91xx when a proactive command waits for FETCH, else 0. */
+uint16_t tk_pending_sw(const struct card *c);
+/*
+ * Make the encoded command (D0 ...) the pending one; its command details
+ * are taken from it.  STK_E_STATE when one is pending or outstanding.
+ */
+int tk_set_command(struct card *c, const uint8_t *cmd, size_t len);
+/* Next command number (01..FE, TS 102 223 §8.6). */
+uint8_t tk_next_number(struct card *c);
+/* Queue one SMS-SUBMIT TPDU; STK_E_NOSPACE when the queue is full. */
+int tk_queue_sms(struct card *c, const uint8_t *tpdu, size_t len);
+/* If nothing is pending, start the next SEND SHORT MESSAGE. */
+void tk_kick(struct card *c);
+
+int tk_terminal_profile(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int tk_fetch(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int tk_terminal_response(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int tk_envelope(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+
+/* ---- applet.c ----------------------------------------------------------- */
+
+/*
+ * A verified auth request (the secured data of a command packet to the
+ * applet's TAR) received in an SMS-DELIVER with the given SCTS (Unix
+ * seconds): decode, "session not seen before" (persisted), then start the
+ * dialogue.  kic/kid are the packet's, reused for the response.  Errors
+ * are logged and end the request (STK_E_REPLAY for a seen session).
+ */
+int applet_request(struct card *c, const uint8_t *data, size_t len,
+    int64_t scts, uint8_t kic, uint8_t kid);
+/* The TERMINAL RESPONSE to one of the applet's commands. */
+int applet_terminal_response(struct card *c,
+    const struct stk_cat_terminal_response *tr);
+
+/* ---- perso.c ------------------------------------------------------------ */
+
+#define CARD_ADMIN_LABEL "stkauth-admin-v1"
+
+/*
+ * The EXTERNAL AUTHENTICATE cryptogram: AES-CMAC (NIST SP 800-38B, full
+ * 16 octets) under the admin key over "stkauth-admin-v1" || challenge ||
+ * EF ICCID.
+ */
+int perso_cryptogram(const uint8_t key[CARD_ADMIN_KEY_LEN],
+    const uint8_t challenge[16], const uint8_t iccid[10], uint8_t out[16]);
+
+int perso_get_challenge(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_external_auth(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_generate_key(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_read_public_key(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_load_keyset(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_set_service(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_set_pin(struct card *c, const struct apdu *a, struct stk_buf *out,
+    uint16_t *sw);
+int perso_load_kauth(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+int perso_read_iccid(struct card *c, const struct apdu *a,
+    struct stk_buf *out, uint16_t *sw);
+
+/*
+ * The public key of the card (SubjectPublicKeyInfo DER) into out;
+ * STK_E_NOT_FOUND when no key pair exists.
+ */
+int perso_public_key_der(const struct card_data *d, struct stk_buf *out);
 
 /* ---- vpcd.c ------------------------------------------------------------- */
 

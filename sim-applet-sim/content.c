@@ -317,8 +317,33 @@ content_new_card(const struct card_params *p, struct card_data *d,
 	d->pin1_tries = CARD_PIN1_TRIES_MAX;
 	d->puk1_tries = CARD_PUK1_TRIES_MAX;
 	d->pin1_enabled = true;
+	content_new_applet(d);
 	*what = NULL;
 	return STK_OK;
+}
+
+void
+content_new_applet(struct card_data *d)
+{
+	static const uint8_t tar[3] = CARD_AUTH_TAR_DEFAULT;
+
+	/* Nothing loaded: no OTA keys, no K_auth, no key pair, no service
+	 * number, an all-zero admin key (main.c sets a real one), the
+	 * applet PIN / PUK equal to PIN1 / PUK1 with full counters. */
+	memset(d->admin_key, 0, sizeof(d->admin_key));
+	memcpy(d->auth_tar, tar, sizeof(tar));
+	memset(d->ks, 0, sizeof(d->ks));
+	d->kauth_len = 0;
+	memset(d->kauth, 0, sizeof(d->kauth));
+	d->rsa_len = 0;
+	memset(d->rsa, 0, sizeof(d->rsa));
+	memset(d->service, 0, sizeof(d->service));
+	memcpy(d->apin, d->pin1, CARD_PIN_LEN);
+	memcpy(d->apuk, d->puk1, CARD_PIN_LEN);
+	d->apin_tries = CARD_APIN_TRIES_MAX;
+	d->apuk_tries = CARD_APUK_TRIES_MAX;
+	d->nseen = 0;
+	memset(d->seen, 0, sizeof(d->seen));
 }
 
 bool

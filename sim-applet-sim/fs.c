@@ -124,6 +124,11 @@ card_reset(struct card *c)
 	c->pin1_verified = false;
 	c->has_pending = false;
 	c->npending = 0;
+	/* The proactive session and the admin session end with a reset. */
+	tk_reset(c);
+	explicit_bzero(c->challenge, sizeof(c->challenge));
+	c->challenge_valid = false;
+	c->admin = false;
 }
 
 void

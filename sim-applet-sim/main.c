@@ -12,8 +12,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
+#include "bytes.h"
 #include "card.h"
 #include "err.h"
+#include "hex.h"
 #include "log.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -31,8 +35,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: stkauth-sim --state FILE [--iccid DIGITS --imsi DIGITS]\n"
 "                   [--msisdn +NUMBER] [--smsc +NUMBER] [--pin PIN]\n"
-"                   [--puk PUK] [--vpcd HOST:PORT] [--log-level LEVEL]\n"
-"                   [-n] [-h]\n"
+"                   [--puk PUK] [--admin-key HEX] [--tar HEX]\n"
+"                   [--vpcd HOST:PORT] [--log-level LEVEL] [-n] [-h]\n"
 "\n"
 "  --state FILE       card state; created from the options below when\n"
 "                     it does not exist, loaded (and checked against\n"
@@ -43,6 +47,11 @@ usage(FILE *f)
 "  --smsc +NUMBER     service centre for EF SMSP\n"
 "  --pin PIN          PIN1, 4-8 digits (new card; default 0000)\n"
 "  --puk PUK          PUK1, 8 digits (new card; default 12345678)\n"
+"                     (the applet PIN / PUK start with the same values)\n"
+"  --admin-key HEX    personalisation key, 16 bytes (new card; default:\n"
+"                     random, printed once on stdout)\n"
+"  --tar HEX          TAR of the auth applet, 3 bytes (new card;\n"
+"                     default 53544B)\n"
 "  --vpcd HOST:PORT   vpcd to connect to (default %s:%u)\n"
 "  --log-level LEVEL  error, warn, info (default) or debug\n"
 "  -n, --check        check the state and options, then exit\n"
@@ -79,6 +88,55 @@ lock_state(const char *state)
 		return -1;
 	}
 	return fd;
+}
+
+/* Exactly n bytes of hex from text into out. */
+static bool
+parse_hex_exact(const char *text, uint8_t *out, size_t n)
+{
+	struct stk_buf b;
+	bool ok;
+
+	stk_buf_init(&b);
+	ok = stk_hex_decode(text, &b) == STK_OK && stk_buf_len(&b) == n;
+	if (ok)
+		memcpy(out, stk_buf_data(&b), n);
+	explicit_bzero(stk_buf_data(&b), stk_buf_len(&b));
+	stk_buf_free(&b);
+	return ok;
+}
+
+/*
+ * Give the card its admin key: the one of --admin-key, or a random one
+ * printed once on stdout (the only time it is ever shown).  Returns
+ * false when no randomness is available.
+ */
+static bool
+set_admin_key(struct card_data *d, const uint8_t *given)
+{
+	char hex[2 * CARD_ADMIN_KEY_LEN + 1];
+
+	if (given != NULL) {
+		memcpy(d->admin_key, given, CARD_ADMIN_KEY_LEN);
+		return true;
+	}
+	if (RAND_bytes(d->admin_key, CARD_ADMIN_KEY_LEN) != 1)
+		return false;
+	stk_hex_format(hex, d->admin_key, CARD_ADMIN_KEY_LEN, 1);
+	printf("admin-key %s\n", hex);
+	fflush(stdout);
+	explicit_bzero(hex, sizeof(hex));
+	return true;
+}
+
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
 }
 
 /* "host:port" or "[v6]:port" into conf (host points into arg). */
@@ -122,6 +180,8 @@ main(int argc, char **argv)
 		{ "smsc",      required_argument, NULL, 'S' },
 		{ "pin",       required_argument, NULL, 'p' },
 		{ "puk",       required_argument, NULL, 'u' },
+		{ "admin-key", required_argument, NULL, 'A' },
+		{ "tar",       required_argument, NULL, 'T' },
 		{ "vpcd",      required_argument, NULL, 'v' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "check",     no_argument,       NULL, 'n' },
@@ -138,7 +198,9 @@ main(int argc, char **argv)
 	static struct card card;
 	const char *state = NULL, *what = NULL;
 	char iccid[21], imsi[16], msg[128];
-	bool check = false, created = false;
+	uint8_t admin_key[CARD_ADMIN_KEY_LEN], tar[3];
+	bool check = false, created = false, have_admin = false;
+	bool have_tar = false, migrate = false;
 	int ch, r, level, lockfd = -1;
 
 	memset(&params, 0, sizeof(params));
@@ -152,6 +214,23 @@ main(int argc, char **argv)
 		case 'S': params.smsc = optarg; break;
 		case 'p': params.pin1 = optarg; break;
 		case 'u': params.puk1 = optarg; break;
+		case 'A':
+			if (!parse_hex_exact(optarg, admin_key,
+			    sizeof(admin_key))) {
+				fprintf(stderr, "stkauth-sim: --admin-key: "
+				    "expected 16 bytes of hex\n");
+				return 2;
+			}
+			have_admin = true;
+			break;
+		case 'T':
+			if (!parse_hex_exact(optarg, tar, sizeof(tar))) {
+				fprintf(stderr, "stkauth-sim: --tar: expected "
+				    "3 bytes of hex\n");
+				return 2;
+			}
+			have_tar = true;
+			break;
 		case 'v':
 			if (!parse_endpoint(optarg, &conf)) {
 				fprintf(stderr, "stkauth-sim: --vpcd: expected "
@@ -190,17 +269,26 @@ main(int argc, char **argv)
 			    "required for a new card" : stk_strerror(r));
 			return 2;
 		}
+		if (have_tar)
+			memcpy(data.auth_tar, tar, sizeof(tar));
 		created = true;
 	} else if (r != STK_OK) {
 		fprintf(stderr, "stkauth-sim: %s: %s\n", state,
 		    r == STK_E_IO ? stk_strerror(r) :
 		    stk_diag_format(&diag, msg, sizeof(msg)));
 		return 1;
-	} else if (!content_matches(&params, &data, &what)) {
+	} else if (!content_matches(&params, &data, &what) ||
+	    (have_tar && memcmp(tar, data.auth_tar, sizeof(tar)) != 0 &&
+	    (what = "--tar") != NULL) ||
+	    (have_admin && stk_ct_equal(admin_key, data.admin_key,
+	    sizeof(admin_key)) != 1 && (what = "--admin-key") != NULL)) {
 		fprintf(stderr, "stkauth-sim: %s exists and %s disagrees with "
 		    "the card in it (remove the option, or the file to make "
 		    "a new card)\n", state, what);
 		return 2;
+	} else if (all_zero(data.admin_key, sizeof(data.admin_key))) {
+		/* A version-1 card: it gets its admin key now. */
+		migrate = true;
 	}
 	if (content_iccid_text(data.ef[CARD_EF_ICCID], iccid) != STK_OK ||
 	    content_imsi_text(data.ef[CARD_EF_IMSI], imsi) != STK_OK) {
@@ -212,16 +300,32 @@ main(int argc, char **argv)
 		    state, created ? "would create" : "valid", iccid, imsi,
 		    data.pin1_enabled ? "enabled" : "disabled",
 		    data.pin1_tries);
+		r = 0;
+		for (size_t i = 0; i < CARD_KEYSET_SLOTS; i++)
+			r += data.ks[i].kvn != 0;
+		printf("%s: applet TAR %02X%02X%02X, %d OTA key set(s), "
+		    "K_auth %s, key pair %s, service number %s\n", state,
+		    data.auth_tar[0], data.auth_tar[1], data.auth_tar[2], r,
+		    data.kauth_len != 0 ? "loaded" : "missing",
+		    data.rsa_len != 0 ? "present" : "missing",
+		    data.service[0] != '\0' ? data.service : "missing");
 		return 0;
 	}
-	if (created) {
+	if ((created || migrate) &&
+	    !set_admin_key(&data, have_admin ? admin_key : NULL)) {
+		fprintf(stderr, "stkauth-sim: no random bytes for the admin "
+		    "key\n");
+		return 1;
+	}
+	explicit_bzero(admin_key, sizeof(admin_key));
+	if (created || migrate) {
 		if ((r = state_save(state, &data)) != STK_OK) {
 			fprintf(stderr, "stkauth-sim: cannot write %s: %s\n",
 			    state, stk_strerror(r));
 			return 1;
 		}
-		log_info("created card ICCID %s IMSI %s in %s", iccid, imsi,
-		    state);
+		log_info("%s card ICCID %s IMSI %s in %s", created ?
+		    "created" : "upgraded", iccid, imsi, state);
 	} else {
 		log_info("loaded card ICCID %s IMSI %s from %s", iccid, imsi,
 		    state);

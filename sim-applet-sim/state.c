@@ -17,6 +17,26 @@
  *   puk1 <hex, 8 bytes>
  *   puk1.tries <0..10>
  *
+ * Version 2 adds the OTA layer and the authentication applet (a version 1
+ * file is still read: those keys then take the defaults of a new card,
+ * content_new_applet(), and the card is written back as version 2):
+ *
+ *   admin.key <hex, 16 bytes>     personalisation key (AES-128)
+ *   auth.tar <hex, 3 bytes>       TAR of the auth applet
+ *   ota.1 .. ota.4 <kvn> <KIc hex|-> <KID hex|-> <rx cntr> <tx cntr>
+ *                                 key set slots; "0 - - 0 0" is empty;
+ *                                 keys 8/16/24/32 bytes, counters
+ *                                 0..2^40-1, each kvn 1..15 at most once
+ *   auth.kauth <hex, 16..64 bytes | ->      K_auth_card
+ *   auth.rsa <hex DER RSAPrivateKey | ->   must parse, >= 1024 bits
+ *   auth.service <+digits | digits | ->     service number (<= 20 digits)
+ *   auth.pin <hex, 8 bytes>       applet PIN block
+ *   auth.pin.tries <0..3>
+ *   auth.puk <hex, 8 bytes>
+ *   auth.puk.tries <0..10>
+ *   auth.seen <hex, n * 8 bytes | ->       seen session ids, oldest
+ *                                 first, n <= 16
+ *
  * The file holds the PIN and PUK: it is created 0600 and replaced
  * atomically (temp file in the same directory, fsync, rename, fsync of
  * the directory), so a crash leaves either the old or the new card.
@@ -30,35 +50,60 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "bytes.h"
 #include "card.h"
 #include "err.h"
 #include "log.h"
+#include "ota.h"
+#include "sms_addr.h"
 
 #define STATE_MAGIC "stkauth-sim-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2		/* written; 1 and 2 are read */
 
-enum key_kind { K_EF, K_PIN, K_PUK, K_PIN_TRIES, K_PUK_TRIES, K_ENABLED };
+enum key_kind {
+	K_EF, K_PIN, K_PUK, K_PIN_TRIES, K_PUK_TRIES, K_ENABLED,
+	/* version 2 */
+	K_ADMIN, K_TAR, K_KEYSET, K_KAUTH, K_RSA, K_SERVICE, K_APIN,
+	K_APIN_TRIES, K_APUK, K_APUK_TRIES, K_SEEN,
+};
 
 struct state_key {
 	const char *name;
 	uint8_t kind;		/* enum key_kind */
-	uint8_t ef;		/* K_EF: enum card_ef */
+	uint8_t ef;		/* K_EF: enum card_ef; K_KEYSET: slot */
+	uint8_t since;		/* first version with this key */
 };
 
 /* Every key, once; also the order in which state_encode writes them. */
 static const struct state_key keys[] = {
-	{ "ef.iccid",     K_EF, CARD_EF_ICCID },
-	{ "ef.dir",       K_EF, CARD_EF_DIR },
-	{ "ef.imsi",      K_EF, CARD_EF_IMSI },
-	{ "ef.msisdn",    K_EF, CARD_EF_MSISDN },
-	{ "ef.smsp",      K_EF, CARD_EF_SMSP },
-	{ "ef.loci",      K_EF, CARD_EF_LOCI },
-	{ "pin1",         K_PIN, 0 },
-	{ "pin1.tries",   K_PIN_TRIES, 0 },
-	{ "pin1.enabled", K_ENABLED, 0 },
-	{ "puk1",         K_PUK, 0 },
-	{ "puk1.tries",   K_PUK_TRIES, 0 },
+	{ "ef.iccid",       K_EF, CARD_EF_ICCID, 1 },
+	{ "ef.dir",         K_EF, CARD_EF_DIR, 1 },
+	{ "ef.imsi",        K_EF, CARD_EF_IMSI, 1 },
+	{ "ef.msisdn",      K_EF, CARD_EF_MSISDN, 1 },
+	{ "ef.smsp",        K_EF, CARD_EF_SMSP, 1 },
+	{ "ef.loci",        K_EF, CARD_EF_LOCI, 1 },
+	{ "pin1",           K_PIN, 0, 1 },
+	{ "pin1.tries",     K_PIN_TRIES, 0, 1 },
+	{ "pin1.enabled",   K_ENABLED, 0, 1 },
+	{ "puk1",           K_PUK, 0, 1 },
+	{ "puk1.tries",     K_PUK_TRIES, 0, 1 },
+	{ "admin.key",      K_ADMIN, 0, 2 },
+	{ "auth.tar",       K_TAR, 0, 2 },
+	{ "ota.1",          K_KEYSET, 0, 2 },
+	{ "ota.2",          K_KEYSET, 1, 2 },
+	{ "ota.3",          K_KEYSET, 2, 2 },
+	{ "ota.4",          K_KEYSET, 3, 2 },
+	{ "auth.kauth",     K_KAUTH, 0, 2 },
+	{ "auth.rsa",       K_RSA, 0, 2 },
+	{ "auth.service",   K_SERVICE, 0, 2 },
+	{ "auth.pin",       K_APIN, 0, 2 },
+	{ "auth.pin.tries", K_APIN_TRIES, 0, 2 },
+	{ "auth.puk",       K_APUK, 0, 2 },
+	{ "auth.puk.tries", K_APUK_TRIES, 0, 2 },
+	{ "auth.seen",      K_SEEN, 0, 2 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -80,37 +125,104 @@ add_hex(struct stk_buf *b, const uint8_t *p, size_t n)
 	}
 }
 
+static void
+add_u64(struct stk_buf *b, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	add_str(b, num);
+}
+
+/* Hex of n bytes, or "-" for none. */
+static void
+add_hex_opt(struct stk_buf *b, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		add_str(b, "-");
+	else
+		add_hex(b, p, n);
+}
+
+static void
+encode_value(const struct state_key *k, const struct card_data *d,
+    struct stk_buf *out)
+{
+	const struct card_keyset *ks;
+
+	switch (k->kind) {
+	case K_EF:
+		add_hex(out, d->ef[k->ef], card_ef_layout(k->ef)->size);
+		break;
+	case K_PIN:
+		add_hex(out, d->pin1, CARD_PIN_LEN);
+		break;
+	case K_PUK:
+		add_hex(out, d->puk1, CARD_PIN_LEN);
+		break;
+	case K_PIN_TRIES:
+		add_u64(out, d->pin1_tries);
+		break;
+	case K_PUK_TRIES:
+		add_u64(out, d->puk1_tries);
+		break;
+	case K_ENABLED:
+		add_u64(out, d->pin1_enabled ? 1 : 0);
+		break;
+	case K_ADMIN:
+		add_hex(out, d->admin_key, CARD_ADMIN_KEY_LEN);
+		break;
+	case K_TAR:
+		add_hex(out, d->auth_tar, sizeof(d->auth_tar));
+		break;
+	case K_KEYSET:
+		ks = &d->ks[k->ef];
+		add_u64(out, ks->kvn);
+		stk_buf_add_u8(out, ' ');
+		add_hex_opt(out, ks->kic, ks->kvn != 0 ? ks->kic_len : 0);
+		stk_buf_add_u8(out, ' ');
+		add_hex_opt(out, ks->kid, ks->kvn != 0 ? ks->kid_len : 0);
+		stk_buf_add_u8(out, ' ');
+		add_u64(out, ks->kvn != 0 ? ks->rx_cntr : 0);
+		stk_buf_add_u8(out, ' ');
+		add_u64(out, ks->kvn != 0 ? ks->tx_cntr : 0);
+		break;
+	case K_KAUTH:
+		add_hex_opt(out, d->kauth, d->kauth_len);
+		break;
+	case K_RSA:
+		add_hex_opt(out, d->rsa, d->rsa_len);
+		break;
+	case K_SERVICE:
+		add_str(out, d->service[0] != '\0' ? d->service : "-");
+		break;
+	case K_APIN:
+		add_hex(out, d->apin, CARD_PIN_LEN);
+		break;
+	case K_APIN_TRIES:
+		add_u64(out, d->apin_tries);
+		break;
+	case K_APUK:
+		add_hex(out, d->apuk, CARD_PIN_LEN);
+		break;
+	case K_APUK_TRIES:
+		add_u64(out, d->apuk_tries);
+		break;
+	case K_SEEN:
+		add_hex_opt(out, d->seen[0],
+		    (size_t)d->nseen * CARD_SESSION_ID_LEN);
+		break;
+	}
+}
+
 int
 state_encode(const struct card_data *d, struct stk_buf *out)
 {
-	char num[8];
-
-	add_str(out, STATE_MAGIC " 1\n");
+	add_str(out, STATE_MAGIC " 2\n");
 	for (size_t i = 0; i < NKEYS; i++) {
-		const struct state_key *k = &keys[i];
-
-		add_str(out, k->name);
+		add_str(out, keys[i].name);
 		stk_buf_add_u8(out, ' ');
-		switch (k->kind) {
-		case K_EF:
-			add_hex(out, d->ef[k->ef], card_ef_layout(k->ef)->size);
-			break;
-		case K_PIN:
-			add_hex(out, d->pin1, CARD_PIN_LEN);
-			break;
-		case K_PUK:
-			add_hex(out, d->puk1, CARD_PIN_LEN);
-			break;
-		case K_PIN_TRIES:
-		case K_PUK_TRIES:
-		case K_ENABLED:
-			snprintf(num, sizeof(num), "%u",
-			    k->kind == K_PIN_TRIES ? d->pin1_tries :
-			    k->kind == K_PUK_TRIES ? d->puk1_tries :
-			    (unsigned)d->pin1_enabled);
-			add_str(out, num);
-			break;
-		}
+		encode_value(&keys[i], d, out);
 		stk_buf_add_u8(out, '\n');
 	}
 	return stk_buf_ok(out) ? STK_OK : STK_E_NOMEM;
@@ -197,12 +309,147 @@ get_uint(struct stk_cur *v, unsigned max, unsigned *out)
 	return true;
 }
 
+/* A decimal 0..max (max < 10^19) without sign or leading zeros. */
+static bool
+get_u64(struct stk_cur *v, uint64_t max, uint64_t *out)
+{
+	uint64_t acc = 0;
+	size_t n = stk_cur_len(v);
+	uint8_t ch;
+
+	if (n == 0 || n > 19)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		(void)stk_cur_u8(v, &ch);
+		if (ch < '0' || ch > '9' || (i == 0 && ch == '0' && n > 1))
+			return false;
+		acc = acc * 10 + (uint64_t)(ch - '0');
+	}
+	if (acc > max)
+		return false;
+	*out = acc;
+	return true;
+}
+
+/* The next space-separated word of v (the space is consumed); the last
+ * word runs to the end.  Empty words are refused. */
+static bool
+take_word(struct stk_cur *v, struct stk_cur *word)
+{
+	const uint8_t *p = stk_cur_data(v);
+	const uint8_t *sp = stk_cur_len(v) > 0 ?
+	    memchr(p, ' ', stk_cur_len(v)) : NULL;
+
+	if (sp == NULL) {
+		stk_cur_rest(v, word);
+		return stk_cur_len(word) > 0;
+	}
+	if (sp == p || !stk_cur_sub(v, word, (size_t)(sp - p)))
+		return false;
+	/* A space must be followed by another word. */
+	return stk_cur_skip(v, 1) && !stk_cur_empty(v);
+}
+
+/* "-" (nothing: *n = 0) or the hex of 1..max bytes. */
+static bool
+get_hex_opt(struct stk_cur *v, uint8_t *out, size_t max, size_t *n)
+{
+	size_t len = stk_cur_len(v);
+
+	if (len == 1 && stk_cur_data(v)[0] == '-') {
+		*n = 0;
+		return stk_cur_skip(v, 1);
+	}
+	if (len == 0 || len % 2 != 0 || len / 2 > max)
+		return false;
+	*n = len / 2;
+	return get_hex(v, out, *n);
+}
+
+static bool
+ota_key_len_ok(size_t n)
+{
+	return n == 0 || n == 8 || n == 16 || n == 24 || n == 32;
+}
+
+/* "<kvn> <KIc|-> <KID|-> <rx> <tx>" */
+static bool
+get_keyset(struct stk_cur *v, struct card_keyset *ks)
+{
+	struct stk_cur w;
+	uint64_t kvn;
+	size_t n;
+
+	memset(ks, 0, sizeof(*ks));
+	if (!take_word(v, &w) || !get_u64(&w, 15, &kvn))
+		return false;
+	ks->kvn = (uint8_t)kvn;
+	if (!take_word(v, &w) || !get_hex_opt(&w, ks->kic, CARD_OTA_KEY_MAX,
+	    &n) || !ota_key_len_ok(n))
+		return false;
+	ks->kic_len = (uint8_t)n;
+	if (!take_word(v, &w) || !get_hex_opt(&w, ks->kid, CARD_OTA_KEY_MAX,
+	    &n) || !ota_key_len_ok(n))
+		return false;
+	ks->kid_len = (uint8_t)n;
+	if (!take_word(v, &w) || !get_u64(&w, STK_OTA_CNTR_MAX, &ks->rx_cntr))
+		return false;
+	if (!take_word(v, &w) || !get_u64(&w, STK_OTA_CNTR_MAX, &ks->tx_cntr))
+		return false;
+	if (!stk_cur_empty(v))
+		return false;
+	/* An empty slot is exactly "0 - - 0 0"; a used one has a key. */
+	if (ks->kvn == 0)
+		return ks->kic_len == 0 && ks->kid_len == 0 &&
+		    ks->rx_cntr == 0 && ks->tx_cntr == 0;
+	return ks->kic_len != 0 || ks->kid_len != 0;
+}
+
+/* The private key must parse (DER RSAPrivateKey), exactly, >= 1024 bits. */
+static bool
+rsa_der_ok(const uint8_t *der, size_t n)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *k = d2i_PrivateKey(EVP_PKEY_RSA, NULL, &p, (long)n);
+	bool ok;
+
+	ok = k != NULL && p == der + n && EVP_PKEY_get_bits(k) >= 1024;
+	EVP_PKEY_free(k);
+	return ok;
+}
+
+/* "+digits" or digits, 1..20 digits, as stk_sms_addr_from_text reads. */
+static bool
+get_service(struct stk_cur *v, char *out, size_t outsz)
+{
+	struct stk_sms_addr a;
+	size_t n = stk_cur_len(v);
+
+	if (n == 1 && stk_cur_data(v)[0] == '-') {
+		out[0] = '\0';
+		return true;
+	}
+	if (n == 0 || n >= outsz)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = stk_cur_data(v)[i];
+
+		if (!((ch >= '0' && ch <= '9') || (i == 0 && ch == '+')))
+			return false;
+	}
+	memcpy(out, stk_cur_data(v), n);
+	out[n] = '\0';
+	return stk_sms_addr_from_text(out, &a) == STK_OK && a.ndigits > 0 &&
+	    a.ndigits <= CARD_SERVICE_NUMBER_MAX;
+}
+
 static int
 decode_value(const struct state_key *k, struct stk_cur *v,
     struct card_data *d)
 {
 	char text[21];
 	unsigned u;
+	size_t n;
 
 	switch (k->kind) {
 	case K_EF:
@@ -218,11 +465,17 @@ decode_value(const struct state_key *k, struct stk_cur *v,
 		return STK_OK;
 	case K_PIN:
 	case K_PUK:
-		if (!get_hex(v, k->kind == K_PIN ? d->pin1 : d->puk1,
-		    CARD_PIN_LEN))
+	case K_APIN:
+	case K_APUK: {
+		uint8_t *blk = k->kind == K_PIN ? d->pin1 :
+		    k->kind == K_PUK ? d->puk1 :
+		    k->kind == K_APIN ? d->apin : d->apuk;
+		bool puk = k->kind == K_PUK || k->kind == K_APUK;
+
+		if (!get_hex(v, blk, CARD_PIN_LEN))
 			return STK_E_INVALID;
-		return pin_block_valid(k->kind == K_PIN ? d->pin1 : d->puk1,
-		    k->kind == K_PUK) ? STK_OK : STK_E_INVALID;
+		return pin_block_valid(blk, puk) ? STK_OK : STK_E_INVALID;
+	}
 	case K_PIN_TRIES:
 		if (!get_uint(v, CARD_PIN1_TRIES_MAX, &u))
 			return STK_E_INVALID;
@@ -233,10 +486,49 @@ decode_value(const struct state_key *k, struct stk_cur *v,
 			return STK_E_INVALID;
 		d->puk1_tries = (uint8_t)u;
 		return STK_OK;
+	case K_APIN_TRIES:
+		if (!get_uint(v, CARD_APIN_TRIES_MAX, &u))
+			return STK_E_INVALID;
+		d->apin_tries = (uint8_t)u;
+		return STK_OK;
+	case K_APUK_TRIES:
+		if (!get_uint(v, CARD_APUK_TRIES_MAX, &u))
+			return STK_E_INVALID;
+		d->apuk_tries = (uint8_t)u;
+		return STK_OK;
 	case K_ENABLED:
 		if (!get_uint(v, 1, &u))
 			return STK_E_INVALID;
 		d->pin1_enabled = u != 0;
+		return STK_OK;
+	case K_ADMIN:
+		return get_hex(v, d->admin_key, CARD_ADMIN_KEY_LEN) ?
+		    STK_OK : STK_E_INVALID;
+	case K_TAR:
+		return get_hex(v, d->auth_tar, sizeof(d->auth_tar)) ?
+		    STK_OK : STK_E_INVALID;
+	case K_KEYSET:
+		return get_keyset(v, &d->ks[k->ef]) ? STK_OK : STK_E_INVALID;
+	case K_KAUTH:
+		if (!get_hex_opt(v, d->kauth, CARD_KAUTH_MAX, &n) ||
+		    (n != 0 && n < CARD_KAUTH_MIN))
+			return STK_E_INVALID;
+		d->kauth_len = (uint8_t)n;
+		return STK_OK;
+	case K_RSA:
+		if (!get_hex_opt(v, d->rsa, CARD_RSA_DER_MAX, &n) ||
+		    (n != 0 && !rsa_der_ok(d->rsa, n)))
+			return STK_E_INVALID;
+		d->rsa_len = (uint16_t)n;
+		return STK_OK;
+	case K_SERVICE:
+		return get_service(v, d->service, sizeof(d->service)) ?
+		    STK_OK : STK_E_INVALID;
+	case K_SEEN:
+		if (!get_hex_opt(v, d->seen[0], sizeof(d->seen), &n) ||
+		    n % CARD_SESSION_ID_LEN != 0)
+			return STK_E_INVALID;
+		d->nseen = (uint8_t)(n / CARD_SESSION_ID_LEN);
 		return STK_OK;
 	}
 	return STK_E_INVALID;
@@ -263,7 +555,7 @@ state_decode(const uint8_t *text, size_t len, struct card_data *d,
 	if (!get_uint(&line, 999, &version))
 		return stk_fail(diag, STK_E_INVALID, "version",
 		    stk_cur_offset(&line));
-	if (version != STATE_VERSION)
+	if (version != 1 && version != STATE_VERSION)
 		return stk_fail(diag, STK_E_UNSUPPORTED, "version",
 		    stk_cur_offset(&line) - 1);
 	while (!stk_cur_empty(&c)) {
@@ -281,7 +573,7 @@ state_decode(const uint8_t *text, size_t len, struct card_data *d,
 				break;
 			}
 		}
-		if (i == NKEYS)
+		if (i == NKEYS || keys[i].since > version)
 			return stk_fail(diag, STK_E_INVALID, "state key", at);
 		if (seen[i])
 			return stk_fail(diag, STK_E_DUPLICATE, keys[i].name,
@@ -292,9 +584,18 @@ state_decode(const uint8_t *text, size_t len, struct card_data *d,
 			    stk_cur_offset(&line));
 	}
 	for (size_t i = 0; i < NKEYS; i++)
-		if (!seen[i])
+		if (!seen[i] && keys[i].since <= version)
 			return stk_fail(diag, STK_E_TRUNCATED, keys[i].name,
 			    len);
+	/* Version 1: the applet part of a new card, from the PINs read. */
+	if (version == 1)
+		content_new_applet(d);
+	/* A key version names one key set (TS 102 225 §5.1.2). */
+	for (size_t i = 0; i < CARD_KEYSET_SLOTS; i++)
+		for (size_t j = i + 1; j < CARD_KEYSET_SLOTS; j++)
+			if (d->ks[i].kvn != 0 && d->ks[i].kvn == d->ks[j].kvn)
+				return stk_fail(diag, STK_E_DUPLICATE,
+				    "ota key version", len);
 	return STK_OK;
 }
 

@@ -11,6 +11,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "bytes.h"
 #include "card.h"
 #include "err.h"
@@ -223,6 +227,127 @@ test_state_round_trip(void **state)
 	stk_buf_free(&b);
 }
 
+/* The fixed RSA-2048 test key of tests/vectors/authmsg as DER. */
+static size_t
+test_rsa_der(uint8_t *out, size_t cap)
+{
+	FILE *f = fopen("tests/vectors/authmsg/rsa2048_test_key.pem", "r");
+	EVP_PKEY *k;
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(f);
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(k);
+	n = i2d_PrivateKey(k, &der);
+	assert_true(n > 0 && (size_t)n <= cap);
+	memcpy(out, der, (size_t)n);
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	return (size_t)n;
+}
+
+/* Every version-2 field set to something other than the default. */
+static void
+test_state_v2_round_trip(void **state)
+{
+	struct card_data d, back;
+	struct stk_buf b;
+	struct stk_diag diag;
+
+	(void)state;
+	make_card(&d);
+	memset(d.admin_key, 0xa5, sizeof(d.admin_key));
+	d.auth_tar[0] = 0xb0;
+	d.ks[1].kvn = 3;
+	d.ks[1].kic_len = 16;
+	memset(d.ks[1].kic, 0x11, 16);
+	d.ks[1].kid_len = 32;
+	memset(d.ks[1].kid, 0x22, 32);
+	d.ks[1].rx_cntr = 0xffffffffffull;
+	d.ks[1].tx_cntr = 7;
+	d.ks[3].kvn = 15;
+	d.ks[3].kid_len = 8;
+	memset(d.ks[3].kid, 0x33, 8);
+	d.kauth_len = 64;
+	memset(d.kauth, 0x44, 64);
+	d.rsa_len = (uint16_t)test_rsa_der(d.rsa, sizeof(d.rsa));
+	strcpy(d.service, "+491710000001");
+	assert_int_equal(pin_from_text("99887766", false, d.apin), STK_OK);
+	d.apin_tries = 0;
+	d.apuk_tries = 9;
+	d.nseen = CARD_SEEN_MAX;
+	for (unsigned i = 0; i < CARD_SEEN_MAX; i++)
+		memset(d.seen[i], (int)i, CARD_SESSION_ID_LEN);
+	stk_buf_init(&b);
+	assert_int_equal(state_encode(&d, &b), STK_OK);
+	assert_true(stk_buf_len(&b) <= STATE_MAX_SIZE);
+	stk_diag_clear(&diag);
+	assert_int_equal(state_decode(stk_buf_data(&b), stk_buf_len(&b),
+	    &back, &diag), STK_OK);
+	assert_memory_equal(d.admin_key, back.admin_key, 16);
+	assert_memory_equal(d.auth_tar, back.auth_tar, 3);
+	for (unsigned i = 0; i < CARD_KEYSET_SLOTS; i++) {
+		assert_int_equal(d.ks[i].kvn, back.ks[i].kvn);
+		if (d.ks[i].kvn == 0)
+			continue;
+		assert_int_equal(d.ks[i].kic_len, back.ks[i].kic_len);
+		assert_int_equal(d.ks[i].kid_len, back.ks[i].kid_len);
+		assert_memory_equal(d.ks[i].kic, back.ks[i].kic,
+		    d.ks[i].kic_len);
+		assert_memory_equal(d.ks[i].kid, back.ks[i].kid,
+		    d.ks[i].kid_len);
+		assert_true(d.ks[i].rx_cntr == back.ks[i].rx_cntr);
+		assert_true(d.ks[i].tx_cntr == back.ks[i].tx_cntr);
+	}
+	assert_int_equal(back.kauth_len, 64);
+	assert_memory_equal(d.kauth, back.kauth, 64);
+	assert_int_equal(back.rsa_len, d.rsa_len);
+	assert_memory_equal(d.rsa, back.rsa, d.rsa_len);
+	assert_string_equal(back.service, "+491710000001");
+	assert_memory_equal(d.apin, back.apin, CARD_PIN_LEN);
+	assert_int_equal(back.apin_tries, 0);
+	assert_int_equal(back.apuk_tries, 9);
+	assert_int_equal(back.nseen, CARD_SEEN_MAX);
+	assert_memory_equal(d.seen, back.seen, sizeof(d.seen));
+	stk_buf_free(&b);
+}
+
+/* A version-1 file still loads; the applet part takes the defaults. */
+static void
+test_state_v1_compat(void **state)
+{
+	static const uint8_t tar[3] = CARD_AUTH_TAR_DEFAULT;
+	struct card_data d, back;
+	struct stk_buf b;
+	struct stk_diag diag;
+	char *text, *cut;
+
+	(void)state;
+	make_card(&d);
+	stk_buf_init(&b);
+	assert_int_equal(state_encode(&d, &b), STK_OK);
+	stk_buf_add_u8(&b, 0);
+	text = (char *)stk_buf_data(&b);
+	cut = strstr(text, "admin.key ");
+	assert_non_null(cut);
+	*cut = '\0';
+	assert_int_equal(text[strlen("stkauth-sim-state ")], '2');
+	text[strlen("stkauth-sim-state ")] = '1';
+	stk_diag_clear(&diag);
+	assert_int_equal(state_decode((const uint8_t *)text, strlen(text),
+	    &back, &diag), STK_OK);
+	assert_memory_equal(back.auth_tar, tar, 3);
+	assert_memory_equal(back.apin, d.pin1, CARD_PIN_LEN);
+	assert_int_equal(back.apin_tries, CARD_APIN_TRIES_MAX);
+	assert_int_equal(back.kauth_len, 0);
+	assert_int_equal(back.rsa_len, 0);
+	assert_int_equal(back.nseen, 0);
+	assert_int_equal(back.ks[0].kvn, 0);
+	stk_buf_free(&b);
+}
+
 /* Replace the first occurrence of from by to in the encoded state and
  * check the decoder's error and field name. */
 static void
@@ -234,6 +359,7 @@ corrupt(const char *from, const char *to, int want_err,
 	struct stk_diag diag;
 	char *text, *at, *out;
 	size_t len;
+	int r;
 
 	make_card(&d);
 	stk_buf_init(&b);
@@ -249,8 +375,10 @@ corrupt(const char *from, const char *to, int want_err,
 	strcpy(out + (at - text), to);
 	strcat(out, at + strlen(from));
 	stk_diag_clear(&diag);
-	assert_int_equal(state_decode((const uint8_t *)out, strlen(out), &d,
-	    &diag), want_err);
+	r = state_decode((const uint8_t *)out, strlen(out), &d, &diag);
+	if (r != want_err)
+		print_message("# \"%s\" -> \"%s\": %d\n", from, to, r);
+	assert_int_equal(r, want_err);
 	assert_string_equal(diag.field, want_field);
 	free(out);
 	stk_buf_free(&b);
@@ -260,12 +388,17 @@ static void
 test_state_corruption(void **state)
 {
 	(void)state;
-	corrupt("stkauth-sim-state 1\n", "stkauth-sim-state 2\n",
+	corrupt("stkauth-sim-state 2\n", "stkauth-sim-state 3\n",
 	    STK_E_UNSUPPORTED, "version");
-	corrupt("stkauth-sim-state 1\n", "stkauth-sim-stat 1\n",
+	corrupt("stkauth-sim-state 2\n", "stkauth-sim-state 0\n",
+	    STK_E_UNSUPPORTED, "version");
+	corrupt("stkauth-sim-state 2\n", "stkauth-sim-stat 2\n",
 	    STK_E_INVALID, "version line");
-	corrupt("stkauth-sim-state 1\n", "stkauth-sim-state 01\n",
+	corrupt("stkauth-sim-state 2\n", "stkauth-sim-state 02\n",
 	    STK_E_INVALID, "version");
+	/* a version-1 file has no version-2 keys */
+	corrupt("stkauth-sim-state 2\n", "stkauth-sim-state 1\n",
+	    STK_E_INVALID, "state key");
 	corrupt("ef.imsi 080910", "ef.imsi 0809", STK_E_INVALID, "ef.imsi");
 	corrupt("ef.imsi 080910", "ef.imsi 080g10", STK_E_INVALID,
 	    "ef.imsi");
@@ -285,8 +418,54 @@ test_state_corruption(void **state)
 	corrupt("puk1.tries 10\n", "puk1.tries 10\npin1.tries 3\n",
 	    STK_E_DUPLICATE, "pin1.tries");
 	corrupt("puk1.tries 10\n", "", STK_E_TRUNCATED, "puk1.tries");
-	corrupt("puk1.tries 10\n", "puk1.tries 10", STK_E_TRUNCATED,
+	corrupt("auth.seen -\n", "auth.seen -", STK_E_TRUNCATED,
 	    "line end");
+	corrupt("puk1.tries 10\n", "puk1.tries 10", STK_E_INVALID,
+	    "puk1.tries");
+	/* version 2 keys */
+	corrupt("admin.key 00", "admin.key 0g", STK_E_INVALID, "admin.key");
+	corrupt("auth.tar 53544b", "auth.tar 5354", STK_E_INVALID, "auth.tar");
+	corrupt("ota.1 0 - - 0 0\n", "ota.1 0 00 - 0 0\n", STK_E_INVALID,
+	    "ota.1");
+	corrupt("ota.1 0 - - 0 0\n", "ota.1 1 - - 0 0\n", STK_E_INVALID,
+	    "ota.1");
+	corrupt("ota.1 0 - - 0 0\n", "ota.1 16 0011223344556677 - 0 0\n",
+	    STK_E_INVALID, "ota.1");
+	corrupt("ota.1 0 - - 0 0\n", "ota.1 1 001122334455 - 0 0\n",
+	    STK_E_INVALID, "ota.1");
+	corrupt("ota.1 0 - - 0 0\n",
+	    "ota.1 1 0011223344556677 - 1099511627776 0\n", STK_E_INVALID,
+	    "ota.1");
+	corrupt("ota.1 0 - - 0 0\n", "ota.1 1 0011223344556677 - 01 0\n",
+	    STK_E_INVALID, "ota.1");
+	corrupt("ota.1 0 - - 0 0\n", "ota.1 1 0011223344556677 - 0 0 \n",
+	    STK_E_INVALID, "ota.1");
+	corrupt("ota.1 0 - - 0 0\nota.2 0 - - 0 0\n",
+	    "ota.1 2 - 0011223344556677 5 6\nota.2 2 - 0011223344556677 0 0\n",
+	    STK_E_DUPLICATE, "ota key version");
+	corrupt("auth.kauth -", "auth.kauth 00112233445566778899aabbccddee",
+	    STK_E_INVALID, "auth.kauth");
+	corrupt("auth.rsa -", "auth.rsa 3000", STK_E_INVALID, "auth.rsa");
+	corrupt("auth.service -", "auth.service +49x1", STK_E_INVALID,
+	    "auth.service");
+	corrupt("auth.service -", "auth.service +", STK_E_INVALID,
+	    "auth.service");
+	corrupt("auth.service -", "auth.service 123456789012345678901",
+	    STK_E_INVALID, "auth.service");
+	corrupt("auth.pin.tries 3", "auth.pin.tries 4", STK_E_INVALID,
+	    "auth.pin.tries");
+	corrupt("auth.puk.tries 10", "auth.puk.tries 11", STK_E_INVALID,
+	    "auth.puk.tries");
+	corrupt("auth.pin 31323334ffffffff", "auth.pin 3132ffffffffffff",
+	    STK_E_INVALID, "auth.pin");
+	corrupt("auth.seen -", "auth.seen 0011", STK_E_INVALID, "auth.seen");
+	/* 17 session ids: one more than the ring holds */
+	corrupt("auth.seen -", "auth.seen "
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "0000000000000000", STK_E_INVALID, "auth.seen");
 	corrupt("puk1.tries 10\n", "puk1.tries 10\n\n", STK_E_INVALID,
 	    "state key");
 	corrupt("ef.loci ", "ef.locus ", STK_E_INVALID, "state key");
@@ -361,6 +540,8 @@ main(void)
 		cmocka_unit_test(test_pin_blocks),
 		cmocka_unit_test(test_new_card_and_matches),
 		cmocka_unit_test(test_state_round_trip),
+		cmocka_unit_test(test_state_v2_round_trip),
+		cmocka_unit_test(test_state_v1_compat),
 		cmocka_unit_test(test_state_corruption),
 		cmocka_unit_test(test_state_limits),
 		cmocka_unit_test(test_state_file),
