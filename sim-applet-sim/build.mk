@@ -25,3 +25,17 @@ build/fuzz/fuzz_apdu: tests/fuzz/fuzz_apdu.c \
     $(patsubst %.c,build/fuzz/obj/%.o,$(CARD_TEST_SRCS)) $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Isim-applet-sim -o $@ $^ $(PKG_LIBS)
+
+# stkauth-phone, the ME simulator (sim-applet-sim/phone/, docs/PHONE.md).
+PHONE_TEST_SRCS := sim-applet-sim/phone/uicc.c sim-applet-sim/phone/smspp.c sim-applet-sim/phone/popup.c sim-applet-sim/phone/net.c sim-applet-sim/phone/control.c sim-applet-sim/phone/session.c
+PROGRAMS += stkauth-phone
+stkauth-phone_SRCS := $(PHONE_TEST_SRCS) sim-applet-sim/phone/pcsc.c sim-applet-sim/phone/main.c
+stkauth-phone_LIBS := $(shell pkg-config --libs libpcsclite)
+$(B)/obj/sim-applet-sim/phone/pcsc.o: CPPFLAGS += $(shell pkg-config --cflags libpcsclite)
+$(B)/obj/tests/unit/test_phone_%.o: CPPFLAGS += -Isim-applet-sim/phone
+$(B)/tests/test_phone_%: $(B)/obj/tests/unit/test_phone_%.o $(patsubst %.c,$(B)/obj/%.o,$(PHONE_TEST_SRCS)) $(TEST_SUPPORT_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+build/fuzz/fuzz_phone: tests/fuzz/fuzz_phone.c $(patsubst %.c,build/fuzz/obj/%.o,$(PHONE_TEST_SRCS)) $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isim-applet-sim/phone -o $@ $^ $(PKG_LIBS)
