@@ -8,7 +8,7 @@
 set -u
 . tests/helpers/netsim_lib.sh
 
-echo "1..36"
+echo "1..37"
 T=$(mktemp -d /tmp/stkauth-netsim-at.XXXXXX)
 cleanup() { stop_netsim; [ -n "${KEEP:-}" ] && cp "$T/log" /tmp/netsim-test.log; rm -rf "$T"; }
 trap cleanup EXIT
@@ -185,6 +185,31 @@ wait "$SUBCHAT"
 srdec=$("$PDU" decode --sca "$CDS" 2>&1)
 check "+CDS carries an SMS-STATUS-REPORT, TP-ST 0 received by the SME" \
     'grep -q "SMS-STATUS-REPORT" <<<"$srdec" && grep -q "TP-ST: 0x00" <<<"$srdec" && grep -q "TP-RA: +491700000001" <<<"$srdec"'
+
+# With +CNMI ds=2 the status report is stored and announced with +CDSI.
+cat >"$T/cdsi.chat" <<EOF
+send ATE0\r
+expect OK\r\n
+send AT+CNMI=2,2,0,2,0\r
+expect OK\r\n
+send AT+CMGS=$LEN\r
+expect > 
+send 00$SUBMIT\z
+match \+CMGS: ([0-9]+)\r\n
+expect OK\r\n
+match \+CDSI: "([A-Z]+)",([0-9]+)\r\n
+print CDSI \$1 \$2
+send AT+CMGD=\$2\r
+expect OK\r\n
+EOF
+(printf 'send ATTACH +491700000001\\n\nmatch MT ([0-9]+) \nsend MT-ACK $1\\n\nsleep 500\n' |
+    "$CHAT" "$SUB" >/dev/null 2>&1) &
+SUBCHAT=$!
+sleep 0.3
+CDSI=$("$CHAT" "$M1" <"$T/cdsi.chat" 2>"$T/cdsi.err" | tail -1)
+wait "$SUBCHAT"
+check "+CNMI ds=2: the status report is stored and announced with +CDSI" \
+    '[[ "$CDSI" =~ ^CDSI\ [A-Z]+\ [0-9]+$ ]]'
 
 chat_ok "PDU longer than AT+CMGS=<len> says: +CMS ERROR: 304" "$M1" <<EOF
 send ATE0\r

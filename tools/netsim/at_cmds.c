@@ -1128,8 +1128,10 @@ modem_deliver(struct ns_entity *e, struct ns_delivery *d)
 		ns_delivery_done(d, 0, NULL, 0);
 		goto out;
 	}
-	if (m->cnmi[0] != 0 && (route == 2 || (!sr && route == 3 && cls == 3) ||
-	    (sr && route == 1))) {
+	/* <mt> 2 (class 3 too with 3) and <ds> 1 go to the TE; <ds> 2 is
+	 * stored and announced with +CDSI (TS 27.005 §3.4.1). */
+	if (m->cnmi[0] != 0 && (sr ? route == 1 :
+	    (route == 2 || (route == 3 && cls == 3)))) {
 		/* Routed to the TE: +CMT / +CDS (§3.4.1, §3.4.3 / §3.4.4). */
 		if (m->csms == 1 && m->cnma_d != NULL) {
 			rc = NS_RP_MEMORY_EXCEEDED;
