@@ -156,7 +156,9 @@ ctlv_redacted(char *out, size_t outsz, size_t *o, const uint8_t *p,
 
 /*
  * An APDU or response for the debug log, with secrets blanked: the data
- * of the PIN commands (VERIFY, CHANGE, DISABLE, ENABLE, UNBLOCK PIN), the
+ * of the PIN commands (VERIFY, CHANGE, DISABLE, ENABLE, UNBLOCK PIN) and of
+ * the personalisation commands carrying keys or PINs (CLA 80: D4 LOAD KEY
+ * SET, D8 SET PIN, DA LOAD K_AUTH; docs/SIM.md), the
  * text objects of TERMINAL RESPONSEs (GET INPUT answers may be PINs) and
  * of proactive commands (FETCH responses: the ticket).  ins is the
  * command's INS; response says which of the two p is.
@@ -169,7 +171,8 @@ apdu_for_log(char *out, size_t outsz, uint8_t ins, bool response,
 
 	out[0] = '\0';
 	if (!response && n > 5 && (ins == INS_VERIFY || ins == 0x24 ||
-	    ins == 0x26 || ins == 0x28 || ins == 0x2c)) {
+	    ins == 0x26 || ins == 0x28 || ins == 0x2c ||
+	    (p[0] == 0x80 && (ins == 0xd4 || ins == 0xd8 || ins == 0xda)))) {
 		hex_put(out, outsz, &o, p, 5, false);
 		hex_put(out, outsz, &o, p + 5, n - 5, true);
 	} else if (!response && n > 5 && ins == INS_TERMINAL_RESPONSE) {

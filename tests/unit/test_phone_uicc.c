@@ -448,14 +448,17 @@ static void
 test_log_redaction(void **state)
 {
 	/* VERIFY PIN1 0000, a GET INPUT answer "1234", a SELECT ITEM with a
-	 * ticket: at debug level the APDUs are logged, the secrets are not. */
+	 * ticket, a K_auth loaded by personalisation: at debug level the APDUs are logged, the secrets are not. */
 	static const char *const steps[] = {
 		"002000010830303030FFFFFFFF", "9000",
 		"80140000138103012304820282818301008D050431323334", "9000",
 		"801200001B", "D019810301240082028182" "85075469636B65743A"
 		    "8F05014F4B2121" "9000",
+		"80DA000010A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", "9000",
 		NULL,
 	};
+	static const uint8_t kauth[16] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4,
+	    0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
 	static const uint8_t pin[] = { 0x30, 0x30, 0x30, 0x30, 0xff, 0xff,
 	    0xff, 0xff };
 	static const uint8_t tr[] = { 0x81, 0x03, 0x01, 0x23, 0x04, 0x82,
@@ -479,6 +482,8 @@ test_log_redaction(void **state)
 	    0);
 	assert_int_equal(phone_fetch(&card, 0x1b, &r), 0);
 	assert_int_equal(r.len, 27);
+	assert_int_equal(phone_card_cmd(&card, 0x80, 0xda, 0x00, 0x00, kauth,
+	    sizeof(kauth), PHONE_CASE3, 0, &r), 0);
 	stk_log_set_level(STK_LOG_INFO);
 	stk_log_set_stream(NULL);
 	fclose(f);
@@ -493,6 +498,9 @@ test_log_redaction(void **state)
 	assert_null(strstr(buf, "30303030"));
 	assert_null(strstr(buf, "31323334"));
 	assert_null(strstr(buf, "5469636B6574"));
+	/* personalisation: LOAD K_AUTH's key is blanked */
+	assert_non_null(strstr(buf, "APDU > 80DA000010**"));
+	assert_null(strstr(buf, "A0A1A2A3"));
 	free(buf);
 }
 
