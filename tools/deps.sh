@@ -34,6 +34,15 @@ PACKAGES=(
 	gammu               # tests/sh/test_netsim_at_interop.sh: Gammu, an independent AT-modem client on the netsim pty
 	nodejs              # tests/sh/test_netsim_smpp.sh: node-smpp (tests/npm) is the independent ESME
 	npm                 # installs tests/npm (npm ci) for the SMPP interoperability test
+	libserialport-dev   # stkauth-bridge modem pool: serial ports, USB VID:PID/serial enumeration (smsc-bridge/modem_link.c)
+	chromium            # tests/sh/test_e2e_browser.sh: the real browser playwright-core drives (headless)
+	libgd-dev           # stkauth-server login page: the CAPTCHA image (server/captcha.c), PNG through libgd
+	fonts-dejavu-core   # stkauth-server login page: the CAPTCHA's default TrueType font ([web] captcha_font); also tests/sh/test_web_browser.sh
+	nginx               # tests/bench/web_login_vs_nginx.sh only: the static-file baseline (private config and port; the system nginx is never started)
+	wrk                 # tests/bench/web_login_vs_nginx.sh only: the HTTP load generator
+	libpcsc-perl        # tools/demo/pcsc-card-present: waits until pcscd reports a virtual card
+	tmux                # make demo: the phones' pop-ups, one pane per phone
+	openssl             # tests/sh/test_bridge_smpp_interop.sh: the TLS test CA (openssl req/x509); socat terminates TLS there
 )
 
 missing=()
