@@ -57,25 +57,41 @@ authenticate(struct reqctx *rc, int kind)
 	return true;
 }
 
+/*
+ * One hit on the rate counter of kind ("addr", "acct") for who; *over
+ * tells whether the limit (0: none) is passed.  Shared by the REST API
+ * and the login page, so both count against the same windows.
+ */
+int
+rate_hit(struct srv *s, const char *kind, const char *who, unsigned limit,
+    bool *over)
+{
+	char key[128];
+
+	*over = false;
+	if (limit == 0)
+		return STK_OK;
+	snprintf(key, sizeof(key), "%s:%s", kind, who);
+	if (store_rate_hit(s->store, key, (int64_t)s->cfg.rate_window_s * 1000,
+	    limit, srv_now_ms(), over) != STK_OK)
+		return STK_E_IO;
+	if (*over)
+		s->m.rate_limited++;
+	return STK_OK;
+}
+
 /* One hit on a rate counter; replies 429 itself when over. */
 static bool
 rate_ok(struct reqctx *rc, const char *kind, const char *who, unsigned limit)
 {
-	char key[128];
 	bool over = false;
 
-	if (limit == 0)
-		return true;
-	snprintf(key, sizeof(key), "%s:%s", kind, who);
-	if (store_rate_hit(rc->s->store, key,
-	    (int64_t)rc->s->cfg.rate_window_s * 1000, limit, srv_now_ms(),
-	    &over) != STK_OK) {
+	if (rate_hit(rc->s, kind, who, limit, &over) != STK_OK) {
 		http_reply_error(rc, 500, "INTERNAL_ERROR", "store failure",
 		    NULL);
 		return false;
 	}
 	if (over) {
-		rc->s->m.rate_limited++;
 		http_reply_error(rc, 429, "RATE_LIMITED", strcmp(kind, "addr")
 		    == 0 ? "too many requests from this address" :
 		    "too many requests for this account", NULL);
@@ -124,25 +140,124 @@ make_nonce(const struct api_auth_in *in, struct store_session *ss,
 	return rc;
 }
 
+/*
+ * Start a session for in (account or MSISDN, service, optional hash) on
+ * behalf of relying party rp_id: ticket, nonce, auth request, the session
+ * row and, for a bound and unlocked account, its job.  Unknown, unbound
+ * and locked accounts get a session like any other (same shape and
+ * timing class), completed at once with NOT_BOUND or ACCOUNT_LOCKED.  ss
+ * is filled (id, ticket, expiry, state, result, hash salt).  Used by the
+ * REST API and the login page (web.c), so both start sessions the same
+ * way.  STK_E_IO (store), STK_E_CRYPTO (randomness), STK_E_INVALID (the
+ * request does not encode).
+ */
+int
+auth_session_start(struct srv *s, struct api_auth_in *in, int64_t rp_id,
+    const char *rp_name, const char *client, struct store_session *ss)
+{
+	struct store_account acct;
+	struct store_tx tx;
+	struct stk_buf b;
+	int64_t now = srv_now_ms();
+	uint8_t sid[STK_AUTH_SESSION_ID_LEN];
+	bool bound = false, locked = false, with_job = false;
+	int rc, rc2;
+
+	memset(ss, 0, sizeof(*ss));
+	memset(&acct, 0, sizeof(acct));
+	stk_buf_init_fixed(&b, ss->request, sizeof(ss->request));
+	/* the account read, the session, its job and the audit row: one
+	 * transaction (nested in the request's when there is one) */
+	if (store_tx_begin(s->store, &tx) != STK_OK)
+		return STK_E_IO;
+	rc2 = store_account_get(s->store, in->account[0] ? in->account : NULL,
+	    in->msisdn, &acct);
+	if (rc2 != STK_OK && rc2 != STK_E_NOT_FOUND) {
+		rc = STK_E_IO;
+		goto out;
+	}
+	bound = rc2 == STK_OK && acct.msisdn[0] && acct.iccid[0] &&
+	    acct.kauth_len >= STK_AUTH_KEY_MIN;
+	locked = bound && acct.locked_until > now;
+
+	/* the request (PROTOCOL.md §3) */
+	if (srv_random(sid, sizeof(sid)) != STK_OK ||
+	    ticket_generate(ss->ticket, s->cfg.ticket_len) != STK_OK ||
+	    make_nonce(in, ss, in->req.nonce) != STK_OK) {
+		rc = STK_E_CRYPTO;
+		goto out;
+	}
+	memcpy(in->req.session_id, sid, sizeof(sid));
+	in->req.pin_required = s->cfg.pin_required;
+	in->req.lifetime_s = (uint16_t)s->cfg.session_lifetime_s;
+	in->req.expiry_utc = (uint32_t)((now + 999) / 1000 +
+	    s->cfg.session_lifetime_s);
+	if (stk_auth_request_set_ticket(&in->req, ss->ticket,
+	    strlen(ss->ticket)) != STK_OK ||
+	    stk_auth_request_encode(&in->req, &b) != STK_OK) {
+		rc = STK_E_INVALID;
+		goto out;
+	}
+	ss->request_len = stk_buf_len(&b);
+	hex_upper(ss->id, sid, sizeof(sid));
+	ss->rp_id = rp_id;
+	snprintf(ss->client, sizeof(ss->client), "%s", client);
+	ss->created = now;
+	ss->expiry = (int64_t)in->req.expiry_utc * 1000;
+	if (rc2 == STK_OK) {
+		ss->account_id = acct.id;
+		snprintf(ss->account, sizeof(ss->account), "%s", acct.name);
+		snprintf(ss->msisdn, sizeof(ss->msisdn), "%s", acct.msisdn);
+		snprintf(ss->iccid, sizeof(ss->iccid), "%s", acct.iccid);
+	} else
+		snprintf(ss->account, sizeof(ss->account), "%s", in->account);
+	if (!bound || locked) {
+		ss->state = SRV_ST_COMPLETE;
+		ss->result = locked ? SRV_RES_ACCOUNT_LOCKED : SRV_RES_NOT_BOUND;
+		snprintf(ss->reason, sizeof(ss->reason), "%s", locked ?
+		    "account locked after repeated failures" : rc2 != STK_OK ?
+		    "no such account or MSISDN" :
+		    "no MSISDN binding or no enrolled card");
+		ss->completed = now;
+	} else {
+		ss->state = SRV_ST_RUNNING;
+		ss->result = SRV_RES_NONE;
+		with_job = true;
+	}
+	if (store_session_insert(s->store, ss, with_job, now) != STK_OK ||
+	    store_audit(s->store, now, ss->id, ss->account, "session-created",
+	    with_job ? NULL : srv_result_name(ss->result),
+	    with_job ? rp_name : ss->reason, client) != STK_OK) {
+		rc = STK_E_IO;
+		goto out;
+	}
+	rc = STK_OK;
+ out:
+	if (store_tx_end(s->store, &tx, rc == STK_OK) != STK_OK)
+		rc = STK_E_IO;
+	if (rc == STK_OK) {
+		s->m.sessions_created++;
+		if (!with_job)
+			s->m.results[ss->result]++;
+		if (with_job)
+			waiters_kick(s, "jobs");
+	}
+	OPENSSL_cleanse(&acct, sizeof(acct));
+	return rc;
+}
+
 static void
 start_auth(struct reqctx *rc)
 {
 	struct srv *s = rc->s;
 	struct api_auth_in in;
 	struct json_err je;
-	struct store_account acct;
 	struct store_session ss;
-	struct stk_buf b;
 	char *body = NULL;
 	size_t len = 0;
-	int64_t now = srv_now_ms();
-	uint8_t sid[STK_AUTH_SESSION_ID_LEN];
-	bool bound = false, locked = false, with_job = false;
 	json_t *reply;
 	int rc2;
 
-	memset(&ss, 0, sizeof(ss));
-	stk_buf_init_fixed(&b, ss.request, sizeof(ss.request));
 	if (!rate_ok(rc, "addr", rc->client, s->cfg.rate_per_address))
 		goto out;
 	if ((rc2 = http_body(rc, &body, &len)) != STK_OK) {
@@ -164,81 +279,14 @@ start_auth(struct reqctx *rc)
 	if (!rate_ok(rc, "acct", in.account[0] ? in.account : in.msisdn,
 	    s->cfg.rate_per_account))
 		goto out;
-
-	rc2 = store_account_get(s->store, in.account[0] ? in.account : NULL,
-	    in.msisdn, &acct);
-	if (rc2 != STK_OK && rc2 != STK_E_NOT_FOUND) {
-		http_reply_error(rc, 500, "INTERNAL_ERROR", "store failure",
-		    NULL);
+	rc2 = auth_session_start(s, &in, rc->party_id, rc->party_name,
+	    rc->client, &ss);
+	if (rc2 != STK_OK) {
+		http_reply_error(rc, 500, "INTERNAL_ERROR", rc2 == STK_E_IO ?
+		    "store failure" : rc2 == STK_E_CRYPTO ? "no randomness" :
+		    "request encoding", NULL);
 		goto out;
 	}
-	bound = rc2 == STK_OK && acct.msisdn[0] && acct.iccid[0] &&
-	    acct.kauth_len >= STK_AUTH_KEY_MIN;
-	locked = bound && acct.locked_until > now;
-
-	/* the request (PROTOCOL.md §3) */
-	if (srv_random(sid, sizeof(sid)) != STK_OK ||
-	    ticket_generate(ss.ticket, s->cfg.ticket_len) != STK_OK ||
-	    make_nonce(&in, &ss, in.req.nonce) != STK_OK) {
-		http_reply_error(rc, 500, "INTERNAL_ERROR", "no randomness",
-		    NULL);
-		goto out;
-	}
-	memcpy(in.req.session_id, sid, sizeof(sid));
-	in.req.pin_required = s->cfg.pin_required;
-	in.req.lifetime_s = (uint16_t)s->cfg.session_lifetime_s;
-	in.req.expiry_utc = (uint32_t)((now + 999) / 1000 +
-	    s->cfg.session_lifetime_s);
-	if (stk_auth_request_set_ticket(&in.req, ss.ticket,
-	    strlen(ss.ticket)) != STK_OK ||
-	    stk_auth_request_encode(&in.req, &b) != STK_OK) {
-		http_reply_error(rc, 500, "INTERNAL_ERROR", "request encoding",
-		    NULL);
-		goto out;
-	}
-	ss.request_len = stk_buf_len(&b);
-	hex_upper(ss.id, sid, sizeof(sid));
-	ss.rp_id = rc->party_id;
-	snprintf(ss.client, sizeof(ss.client), "%s", rc->client);
-	ss.created = now;
-	ss.expiry = (int64_t)in.req.expiry_utc * 1000;
-	if (rc2 == STK_OK) {
-		ss.account_id = acct.id;
-		snprintf(ss.account, sizeof(ss.account), "%s", acct.name);
-		snprintf(ss.msisdn, sizeof(ss.msisdn), "%s", acct.msisdn);
-		snprintf(ss.iccid, sizeof(ss.iccid), "%s", acct.iccid);
-	} else
-		snprintf(ss.account, sizeof(ss.account), "%s", in.account);
-	/*
-	 * Unknown, unbound and locked accounts get a session like any other
-	 * (same answer shape and timing class), completed at once.
-	 */
-	if (!bound || locked) {
-		ss.state = SRV_ST_COMPLETE;
-		ss.result = locked ? SRV_RES_ACCOUNT_LOCKED : SRV_RES_NOT_BOUND;
-		snprintf(ss.reason, sizeof(ss.reason), "%s", locked ?
-		    "account locked after repeated failures" : rc2 != STK_OK ?
-		    "no such account or MSISDN" :
-		    "no MSISDN binding or no enrolled card");
-		ss.completed = now;
-	} else {
-		ss.state = SRV_ST_RUNNING;
-		ss.result = SRV_RES_NONE;
-		with_job = true;
-	}
-	if (store_session_insert(s->store, &ss, with_job, now) != STK_OK) {
-		http_reply_error(rc, 500, "INTERNAL_ERROR", "store failure",
-		    NULL);
-		goto out;
-	}
-	s->m.sessions_created++;
-	if (!with_job)
-		s->m.results[ss.result]++;
-	store_audit(s->store, now, ss.id, ss.account, "session-created",
-	    with_job ? NULL : srv_result_name(ss.result),
-	    with_job ? rc->party_name : ss.reason, rc->client);
-	if (with_job)
-		waiters_kick(s, "jobs");
 	reply = json_pack("{s:s, s:s, s:o}", "sessionId", ss.id, "ticket",
 	    ss.ticket, "expiresAt", json_time(ss.expiry));
 	if (reply && ss.hash_len)
@@ -246,7 +294,6 @@ start_auth(struct reqctx *rc)
 		    json_base64(ss.hash_salt, sizeof(ss.hash_salt)));
 	http_reply_json(rc, 200, reply);
  out:
-	OPENSSL_cleanse(&acct, sizeof(acct));
 	free(body);
 }
 
@@ -391,6 +438,10 @@ api_dispatch(struct reqctx *rc, const char *path)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(rc->req);
 	static const char sess[] = "/authentication/session/";
 
+	/* a POST's writes (rate counters, session, audit) are one
+	 * transaction, committed as the answer leaves (http.c) */
+	if (cmd == EVHTTP_REQ_POST && !http_tx_begin(rc))
+		return;
 	if (!authenticate(rc, STORE_RP))
 		return;
 	if (strcmp(path, "/authentication") == 0) {
@@ -420,34 +471,46 @@ session_finish(struct srv *s, const char *sid, int from, int result,
     const char *reason, const uint8_t *cert, size_t cert_len)
 {
 	struct store_session ss;
+	struct store_tx tx;
 	int64_t now = srv_now_ms();
+	bool locked = false;
 	int rc;
 
+	memset(&ss, 0, sizeof(ss));
+	/* the state change, its audit rows and the lockout counter commit
+	 * together (nested in the caller's transaction when there is one) */
+	if ((rc = store_tx_begin(s->store, &tx)) != STK_OK)
+		return rc;
 	rc = store_session_transition(s->store, sid, from, SRV_ST_COMPLETE,
 	    result, reason, NULL, 0, cert, cert_len, now);
+	if (rc != STK_OK ||
+	    (rc = store_session_get(s->store, sid, &ss)) != STK_OK ||
+	    (rc = store_audit(s->store, now, sid, ss.account,
+	    "session-complete", srv_result_name(result), reason,
+	    ss.client)) != STK_OK)
+		goto out;
+	if (ss.account_id > 0 && result == SRV_RES_OK)
+		rc = store_account_reset(s->store, ss.account_id);
+	else if (ss.account_id > 0 && srv_result_counts_as_failure(result)) {
+		rc = store_account_fail(s->store, ss.account_id,
+		    s->cfg.lockout_failures,
+		    (int64_t)s->cfg.lockout_duration_s * 1000, now, &locked);
+		if (rc == STK_OK && locked)
+			rc = store_audit(s->store, now, sid, ss.account,
+			    "account-locked", "ACCOUNT_LOCKED",
+			    "repeated failures", ss.client);
+	}
+ out:
+	{
+		int rc2 = store_tx_end(s->store, &tx, rc == STK_OK);
+
+		if (rc == STK_OK)
+			rc = rc2;
+	}
+	store_session_clear(&ss);
 	if (rc != STK_OK)
 		return rc;
 	s->m.results[result]++;
-	if (store_session_get(s->store, sid, &ss) == STK_OK) {
-		store_audit(s->store, now, sid, ss.account, "session-complete",
-		    srv_result_name(result), reason, ss.client);
-		if (ss.account_id > 0 && result == SRV_RES_OK)
-			store_account_reset(s->store, ss.account_id);
-		else if (ss.account_id > 0 &&
-		    srv_result_counts_as_failure(result)) {
-			bool locked = false;
-
-			store_account_fail(s->store, ss.account_id,
-			    s->cfg.lockout_failures,
-			    (int64_t)s->cfg.lockout_duration_s * 1000, now,
-			    &locked);
-			if (locked)
-				store_audit(s->store, now, sid, ss.account,
-				    "account-locked", "ACCOUNT_LOCKED",
-				    "repeated failures", ss.client);
-		}
-	}
-	store_session_clear(&ss);
 	waiters_kick(s, sid);
 	return STK_OK;
 }

@@ -139,6 +139,9 @@ static void
 advance_reply(struct reqctx *rc, const char *id, int r, int to)
 {
 	if (r == STK_OK)
+		/* the login page shows the job's progress (web.c) */
+		waiters_kick(rc->s, id);
+	if (r == STK_OK)
 		http_reply_json(rc, 200, json_pack("{s:s, s:s}", "jobId", id,
 		    "state", store_job_state_name(to)));
 	else if (r == STK_E_NOT_FOUND)
@@ -215,18 +218,104 @@ delivery(struct reqctx *rc, const char *id)
 
 /* ---- results -------------------------------------------------------- */
 
-/* Reply and record the answer under result_id (idempotency). */
+/*
+ * Reply and record the answer under result_id (idempotency), in the
+ * request's transaction: when the record cannot be written the answer
+ * is 500 and nothing of the request stays (the bridge posts again).
+ */
 static void
 result_reply(struct reqctx *rc, const char *result_id, int status,
     json_t *o, bool record)
 {
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
-	if (record && text)
-		store_result_put(rc->s->store, rc->party_id, result_id, status,
-		    text, srv_now_ms());
+	if (record && text && store_result_put(rc->s->store, rc->party_id,
+	    result_id, status, text, srv_now_ms()) != STK_OK) {
+		free(text);
+		json_decref(o);
+		http_reply_error(rc, 500, "INTERNAL_ERROR", "store failure",
+		    NULL);
+		return;
+	}
 	free(text);
 	http_reply_json(rc, status, o);
+}
+
+/*
+ * Everything a worker needs to verify the result of session ss (in
+ * VERIFYING, its response stored), copied: the request, the enrolled
+ * card and its K_auth.  now: when the result arrived.  t->resp must be
+ * set by the caller.  STK_E_INVALID when the session does not fit the
+ * store any more (card re-enrolled) or does not decode.
+ */
+static int
+task_fill(struct srv *s, const struct store_session *ss, int64_t now,
+    struct verify_task *t)
+{
+	struct store_account acct;
+	int rc = STK_E_INVALID;
+
+	memset(&acct, 0, sizeof(acct));
+	snprintf(t->session_id, sizeof(t->session_id), "%s", ss->id);
+	snprintf(t->account, sizeof(t->account), "%s", ss->account);
+	snprintf(t->msisdn, sizeof(t->msisdn), "%s", ss->msisdn);
+	t->now = now;
+	if (stk_auth_request_decode(ss->request, ss->request_len, &t->req,
+	    NULL) != STK_OK || iccid_to_ef(ss->iccid, t->iccid_ef) != STK_OK ||
+	    store_account_get(s->store, ss->account, NULL, &acct) != STK_OK ||
+	    strcmp(acct.iccid, ss->iccid) != 0)
+		goto out;
+	memcpy(t->kauth, acct.kauth, acct.kauth_len);
+	t->kauth_len = acct.kauth_len;
+	rc = STK_OK;
+ out:
+	OPENSSL_cleanse(&acct, sizeof(acct));
+	return rc;
+}
+
+/*
+ * A session left VERIFYING by a server that stopped (crash, SIGKILL, a
+ * SIGTERM whose grace ran out): verify its stored response again, as of
+ * the time it arrived (PROTOCOL.md §5: EXPIRY is checked against that
+ * time, not against now), on the workers like any result.  The outcome
+ * is stored through bridge_verify_done; only a compare-and-set from
+ * VERIFYING completes it, so a session another server process finishes
+ * meanwhile is completed once.  A session that cannot be verified any
+ * more ends INTERNAL_ERROR at once.
+ */
+int
+bridge_reverify(struct srv *s, const char *sid)
+{
+	struct store_session ss;
+	struct verify_task *t = NULL;
+	int rc;
+
+	if ((rc = store_session_get(s->store, sid, &ss)) != STK_OK)
+		goto out;
+	rc = STK_E_NOMEM;
+	if (ss.state != SRV_ST_VERIFYING || (t = calloc(1, sizeof(*t))) ==
+	    NULL)
+		goto out;
+	t->restart = true;
+	if (stk_auth_response_decode(ss.response, ss.response_len, &t->resp,
+	    NULL) != STK_OK || task_fill(s, &ss, ss.received ? ss.received :
+	    ss.created, t) != STK_OK) {
+		rc = session_finish(s, sid, SRV_ST_VERIFYING,
+		    SRV_RES_INTERNAL_ERROR, "after a restart: session data "
+		    "inconsistent with the store", NULL, 0);
+		goto out;
+	}
+	store_audit(s->store, srv_now_ms(), sid, ss.account,
+	    "result-reverify", NULL, "verification interrupted by a server "
+	    "stop, started again", ss.client);
+	if ((rc = verify_pool_submit(s->pool, t)) == STK_OK) {
+		t = NULL;
+		s->reverify_pending++;
+	}
+ out:
+	store_session_clear(&ss);
+	verify_task_free(t);
+	return rc;
 }
 
 static json_t *
@@ -243,7 +332,6 @@ result(struct reqctx *rc)
 	struct bridge_result_in *in = NULL;
 	struct verify_task *t = NULL;
 	struct store_session ss;
-	struct store_account acct;
 	struct stk_diag diag;
 	struct json_err je;
 	char *body = NULL, *prev = NULL, sid[2 * STK_AUTH_SESSION_ID_LEN + 1];
@@ -253,7 +341,6 @@ result(struct reqctx *rc)
 	int64_t now = srv_now_ms();
 
 	memset(&ss, 0, sizeof(ss));
-	memset(&acct, 0, sizeof(acct));
 	stk_diag_clear(&diag);
 	if (!read_body(rc, &body, &len))
 		goto out;
@@ -327,16 +414,8 @@ result(struct reqctx *rc)
 		    NULL);
 		goto out;
 	}
-	/* everything the worker needs, copied */
-	snprintf(t->session_id, sizeof(t->session_id), "%s", sid);
-	snprintf(t->account, sizeof(t->account), "%s", ss.account);
-	snprintf(t->msisdn, sizeof(t->msisdn), "%s", ss.msisdn);
 	t->bridge_id = rc->party_id;
-	t->now = now;
-	if (stk_auth_request_decode(ss.request, ss.request_len, &t->req,
-	    NULL) != STK_OK || iccid_to_ef(ss.iccid, t->iccid_ef) != STK_OK ||
-	    store_account_get(s->store, ss.account, NULL, &acct) != STK_OK ||
-	    strcmp(acct.iccid, ss.iccid) != 0) {
+	if (task_fill(s, &ss, now, t) != STK_OK) {
 		/* the card was re-enrolled meanwhile, or the store is bad */
 		session_finish(s, sid, SRV_ST_VERIFYING, SRV_RES_INTERNAL_ERROR,
 		    "session data inconsistent with the store", NULL, 0);
@@ -344,8 +423,6 @@ result(struct reqctx *rc)
 		    "sessionId", sid, "state", "ACCEPTED"), true);
 		goto out;
 	}
-	memcpy(t->kauth, acct.kauth, acct.kauth_len);
-	t->kauth_len = acct.kauth_len;
 	snprintf(msg, sizeof(msg), "decision %s, via bridge %s",
 	    stk_auth_decision_name(t->resp.decision), rc->party_name);
 	store_audit(s->store, now, sid, ss.account, "result-received", NULL,
@@ -358,7 +435,6 @@ result(struct reqctx *rc)
 	result_reply(rc, in->result_id, 202, json_pack("{s:s, s:s}",
 	    "sessionId", sid, "state", "ACCEPTED"), true);
  out:
-	OPENSSL_cleanse(&acct, sizeof(acct));
 	store_session_clear(&ss);
 	verify_task_free(t);
 	free(in);
@@ -373,11 +449,24 @@ bridge_verify_done(struct verify_task *t, void *arg)
 	struct srv *s = arg;
 	int r;
 
+	if (t->restart && s->reverify_pending > 0)
+		s->reverify_pending--;
 	r = session_finish(s, t->session_id, SRV_ST_VERIFYING, t->result,
 	    t->reason, t->cert_der, t->cert_der_len);
-	if (r != STK_OK)
+	if (r != STK_OK) {
 		log_warn("session %s: verification outcome %s not stored: %s",
 		    t->session_id, srv_result_name(t->result), stk_strerror(r));
+		verify_task_free(t);
+		return;
+	}
+	if (t->fail > VF_NONE && t->fail < VF_COUNT)
+		s->m.verify_failures[t->fail]++;
+	if (t->fail == VF_CERT && t->cert_reason > 0 && t->cert_reason <
+	    (int)(sizeof(s->m.verify_cert_failures) /
+	    sizeof(s->m.verify_cert_failures[0])))
+		s->m.verify_cert_failures[t->cert_reason]++;
+	if (t->restart)
+		s->m.reverified++;
 	verify_task_free(t);
 }
 
@@ -389,7 +478,9 @@ bridge_dispatch(struct reqctx *rc, const char *path)
 	const char *rest, *slash;
 	uint8_t raw[STK_AUTH_SESSION_ID_LEN];
 
-	if (!authenticate(rc, STORE_BRIDGE))
+	/* every call's writes are one transaction, committed as the answer
+	 * leaves (http.c): a result is one commit, not six */
+	if (!http_tx_begin(rc) || !authenticate(rc, STORE_BRIDGE))
 		return;
 	if (evhttp_request_get_command(rc->req) != EVHTTP_REQ_POST) {
 		http_reply_error(rc, 405, "METHOD_NOT_ALLOWED", "use POST",

@@ -17,8 +17,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <openssl/evp.h>
+
 #include "bytes.h"
 #include "err.h"
+#include "certcache.h"
 #include "certcheck.h"
 
 struct certcheck {
@@ -26,6 +29,7 @@ struct certcheck {
 	STACK_OF(X509_CRL) *file_crls;
 	bool require_crl;
 	bool crl_check_all;
+	struct certcache *cache;	/* NULL: no caching */
 };
 
 static const struct {
@@ -181,6 +185,10 @@ certcheck_new(const struct certcheck_config *cfg, struct certcheck **out,
 		goto out;
 	cc->require_crl = cfg->require_crl;
 	cc->crl_check_all = cfg->crl_check_all;
+	if (cfg->cache_max > 0 &&
+	    (cc->cache = certcache_new(cfg->cache_max, cfg->cache_ttl_s)) ==
+	    NULL)
+		goto out;
 	if ((cc->store = X509_STORE_new()) == NULL ||
 	    (cc->file_crls = sk_X509_CRL_new_null()) == NULL)
 		goto out;
@@ -211,12 +219,24 @@ out:
 }
 
 void
+certcheck_cache_stats(const struct certcheck *cc, unsigned long *hits,
+    unsigned long *misses)
+{
+	struct certcache_stats st;
+
+	certcache_stats(cc ? cc->cache : NULL, &st);
+	*hits = st.hits;
+	*misses = st.misses;
+}
+
+void
 certcheck_free(struct certcheck *cc)
 {
 	if (cc == NULL)
 		return;
 	X509_STORE_free(cc->store);
 	sk_X509_CRL_pop_free(cc->file_crls, X509_CRL_free);
+	certcache_free(cc->cache);
 	free(cc);
 }
 
@@ -462,29 +482,69 @@ set_result(struct certcheck_result *res, int reason, int x509_err,
 	    certcheck_reason_name(reason), serial, what, extra);
 }
 
+/* Seconds since the epoch of an ASN.1 time; fallback when unreadable
+ * or absent. */
+static int64_t
+asn1_seconds(const ASN1_TIME *t, int64_t fallback)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+		ERR_clear_error();
+		return fallback;
+	}
+	return (int64_t)timegm(&tm);
+}
+
 /*
- * Steps 1-4 of certcheck.h for one certificate.  STK_OK (res->cert set),
- * STK_E_VERIFY (res says why), or STK_E_NOMEM.
+ * Until when a validation that passed at time at holds without a new
+ * check: the earliest notAfter of the chain and nextUpdate of the CRLs
+ * (an unreadable date: not at all, at).
+ */
+static int64_t
+valid_until(X509_STORE_CTX *ctx, STACK_OF(X509_CRL) *crls, int64_t at)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	int64_t until = INT64_MAX, t;
+	int i;
+
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++) {
+		t = asn1_seconds(X509_get0_notAfter(sk_X509_value(chain, i)),
+		    at);
+		if (t < until)
+			until = t;
+	}
+	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+		t = asn1_seconds(X509_CRL_get0_nextUpdate(
+		    sk_X509_CRL_value(crls, i)), INT64_MAX);
+		if (t < until)
+			until = t;
+	}
+	return chain == NULL ? at : until;
+}
+
+/*
+ * The certificate of d, parsed (or from the cache).  STK_OK with *out
+ * (a reference for the caller); STK_E_VERIFY (res: malformed).
  */
 static int
-check_one(const struct certcheck *cc, const struct certcheck_der *d,
-    STACK_OF(X509_CRL) *crls, const char *account, const char *msisdn,
-    int64_t at, const char *extra, struct certcheck_result *res)
+parse_cert(const struct certcheck *cc, const struct certcheck_der *d,
+    const uint8_t digest[CERTCACHE_DIGEST_LEN],
+    const uint8_t vkey[CERTCACHE_DIGEST_LEN], int64_t now, const char *extra,
+    struct certcheck_result *res, X509 **out, bool *valid)
 {
-	X509 *cert = NULL;
-	X509_STORE_CTX *ctx = NULL;
-	X509_VERIFY_PARAM *param;
 	const unsigned char *p;
-	char serial[80], why[128], what[160];
-	unsigned long flags;
-	int rv = STK_E_NOMEM, err, depth;
+	X509 *cert;
 
+	*valid = false;
 	if (d->der == NULL || d->len == 0 || d->len > CERTCHECK_DER_MAX) {
 		set_result(res, CERTCHECK_MALFORMED, 0, -1, "?",
 		    "empty or oversized certificate", extra);
-		rv = STK_E_VERIFY;
-		goto out;
+		return STK_E_VERIFY;
 	}
+	if (cc->cache != NULL && (*out = certcache_cert_get(cc->cache, digest,
+	    vkey, now, valid)) != NULL)
+		return STK_OK;
 	p = d->der;
 	cert = d2i_X509(NULL, &p, (long)d->len);
 	if (cert == NULL || p != d->der + d->len) {
@@ -492,9 +552,32 @@ check_one(const struct certcheck *cc, const struct certcheck_der *d,
 		set_result(res, CERTCHECK_MALFORMED, 0, -1, "?", cert == NULL ?
 		    "not a DER certificate" : "bytes after the certificate",
 		    extra);
-		rv = STK_E_VERIFY;
-		goto out;
+		X509_free(cert);
+		return STK_E_VERIFY;
 	}
+	if (cc->cache != NULL)
+		certcache_cert_put(cc->cache, digest, cert);
+	*out = cert;
+	return STK_OK;
+}
+
+/*
+ * Steps 1-4 of certcheck.h for one certificate (cert: the caller's
+ * reference, handed over).  STK_OK (res->cert set, *until: how long the
+ * outcome holds), STK_E_VERIFY (res says why), or STK_E_NOMEM.
+ */
+static int
+check_one(const struct certcheck *cc, X509 *cert, STACK_OF(X509_CRL) *crls,
+    const char *account, const char *msisdn, int64_t at, const char *extra,
+    struct certcheck_result *res, int64_t *until)
+{
+	X509_STORE_CTX *ctx = NULL;
+	X509_VERIFY_PARAM *param;
+	char serial[80], why[128], what[160];
+	unsigned long flags;
+	int rv = STK_E_NOMEM, err, depth;
+
+	*until = at;
 	serial_text(cert, serial, sizeof(serial));
 
 	/* 1-2: RFC 5280 §6 path validation with §6.3 CRL checking. */
@@ -522,6 +605,7 @@ check_one(const struct certcheck *cc, const struct certcheck_der *d,
 		rv = STK_E_VERIFY;
 		goto out;
 	}
+	*until = valid_until(ctx, crls, at);
 
 	/* 3: RFC 5280 §4.2.1.3; a CA certificate is nobody's login key. */
 	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE) ||
@@ -563,9 +647,12 @@ certcheck_verify(const struct certcheck *cc,
 	STACK_OF(X509_CRL) *sk = NULL;
 	X509_CRL *crl = NULL;
 	struct certcheck_result one;
-	char extra[64] = "", norm[CERTCHECK_MSISDN_MAX + 1];
+	char extra[64] = "", norm[CERTCHECK_MSISDN_MAX + 1] = "";
+	uint8_t d[CERTCACHE_DIGEST_LEN] = { 0 }, vkey[CERTCACHE_DIGEST_LEN] = { 0 };
+	EVP_MD_CTX *vctx = NULL;
 	const unsigned char *p;
 	size_t i, bad_crls = 0;
+	int64_t now = at != 0 ? at : (int64_t)time(NULL);
 	int j, rv = STK_E_NOMEM;
 
 	if (res == NULL)
@@ -595,6 +682,14 @@ certcheck_verify(const struct certcheck *cc,
 	 * most recent of equally usable CRLs only within one set. */
 	if ((sk = sk_X509_CRL_new_null()) == NULL)
 		goto out;
+	/*
+	 * With the cache, vkey is what a validation depends on besides the
+	 * certificate and the CA and CRL files (fixed for cc): the digests
+	 * of the caller's CRLs, the account and the MSISDN (certcache.h).
+	 */
+	if (cc->cache != NULL && ((vctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(vctx, EVP_sha256(), NULL) != 1))
+		goto out;
 	for (j = 0; j < sk_X509_CRL_num(cc->file_crls); j++) {
 		crl = sk_X509_CRL_value(cc->file_crls, j);
 		if (!X509_CRL_up_ref(crl) || !sk_X509_CRL_push(sk, crl)) {
@@ -609,6 +704,18 @@ certcheck_verify(const struct certcheck *cc,
 			bad_crls++;
 			continue;
 		}
+		if (vctx != NULL) {
+			if (EVP_Digest(crls[i].der, crls[i].len, d, NULL,
+			    EVP_sha256(), NULL) != 1 ||
+			    EVP_DigestUpdate(vctx, d, sizeof(d)) != 1)
+				goto out;
+			if ((crl = certcache_crl_get(cc->cache, d)) != NULL) {
+				if (!sk_X509_CRL_push(sk, crl))
+					goto out;
+				crl = NULL;
+				continue;
+			}
+		}
 		p = crls[i].der;
 		crl = d2i_X509_CRL(NULL, &p, (long)crls[i].len);
 		if (crl == NULL || p != crls[i].der + crls[i].len) {
@@ -618,18 +725,54 @@ certcheck_verify(const struct certcheck *cc,
 			bad_crls++;
 			continue;
 		}
+		if (vctx != NULL)
+			certcache_crl_put(cc->cache, d, crl);
 		if (!sk_X509_CRL_push(sk, crl))
 			goto out;
 		crl = NULL;
 	}
+	if (vctx != NULL && (EVP_DigestUpdate(vctx, "", 1) != 1 ||
+	    (account && EVP_DigestUpdate(vctx, account, strlen(account) + 1) !=
+	    1) || EVP_DigestUpdate(vctx, "", 1) != 1 ||
+	    EVP_DigestUpdate(vctx, norm, strlen(norm)) != 1 ||
+	    EVP_DigestFinal_ex(vctx, vkey, NULL) != 1))
+		goto out;
 	if (bad_crls > 0)
 		snprintf(extra, sizeof(extra), " (%zu unreadable CRL%s skipped)",
 		    bad_crls, bad_crls == 1 ? "" : "s");
 
 	for (i = 0; i < ncerts; i++) {
+		X509 *cert = NULL;
+		int64_t until = now;
+		bool valid = false;
+
 		certcheck_result_clear(&one);
-		rv = check_one(cc, &certs[i], sk, account, msisdn, at, extra,
-		    &one);
+		if (cc->cache != NULL && certs[i].der != NULL &&
+		    EVP_Digest(certs[i].der, certs[i].len, d, NULL,
+		    EVP_sha256(), NULL) != 1)
+			goto out;
+		rv = parse_cert(cc, &certs[i], d, vkey, now, extra, &one, &cert,
+		    &valid);
+		if (rv == STK_OK && valid) {
+			/* validated before under the same CRLs and identity,
+			 * and still within its span: steps 1-4 hold */
+			char serial[80];
+
+			set_result(&one, CERTCHECK_OK, 0, -1,
+			    serial_text(cert, serial, sizeof(serial)), "valid",
+			    "");
+			one.cert = cert;
+			certcache_count(cc->cache, true);
+		} else if (rv == STK_OK) {
+			rv = check_one(cc, cert, sk, account, msisdn, now, extra,
+			    &one, &until);
+			if (cc->cache != NULL) {
+				certcache_count(cc->cache, false);
+				if (rv == STK_OK)
+					certcache_cert_validated(cc->cache, d,
+					    vkey, now, until);
+			}
+		}
 		one.index = i;
 		if (rv == STK_OK || i == 0) {
 			certcheck_result_clear(res);
@@ -644,6 +787,7 @@ certcheck_verify(const struct certcheck *cc,
 	}
 	rv = STK_E_VERIFY;
 out:
+	EVP_MD_CTX_free(vctx);
 	certcheck_result_clear(&one);
 	X509_CRL_free(crl);
 	sk_X509_CRL_pop_free(sk, X509_CRL_free);

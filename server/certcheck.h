@@ -31,8 +31,16 @@
  *            case-insensitive (RFC 3986 §3.1).  Equal to the login's MSISDN
  *            as E.164 digits.
  *
- * A certcheck is read-only after certcheck_new and may be used by several
- * threads at once.
+ * A certcheck may be used by several threads at once: after
+ * certcheck_new only its certificate cache changes, under its own lock.
+ *
+ * The cache (certcache.h; cache_max > 0): a certificate's DER is parsed
+ * once, and a successful validation is reused for the same DER, the
+ * same CRLs (by digest), account and MSISDN, at verification times from
+ * when it was made until the earliest of cache_ttl_s later, the chain's
+ * notAfter and the CRLs' nextUpdate.  A new CRL is other bytes: the
+ * next call validates afresh, so revocation is as prompt as without the
+ * cache.  Failures are always checked afresh.
  */
 #ifndef STKAUTH_SERVER_CERTCHECK_H
 #define STKAUTH_SERVER_CERTCHECK_H
@@ -87,6 +95,10 @@ struct certcheck_config {
 	/* true: every CA of the chain is checked against CRLs, not only the
 	 * user certificate (X509_V_FLAG_CRL_CHECK_ALL). */
 	bool crl_check_all;
+	/* the certificate cache: entries (0: none) and how long a
+	 * validation may be reused at most (0: only parses are kept) */
+	size_t cache_max;
+	unsigned cache_ttl_s;
 };
 
 /* A DER object (certificate or CRL) that the caller owns. */
@@ -145,6 +157,10 @@ int certcheck_verify(const struct certcheck *cc,
     struct certcheck_result *res);
 
 void certcheck_result_clear(struct certcheck_result *res);
+
+/* Validations answered from the cache and made afresh (0 without one). */
+void certcheck_cache_stats(const struct certcheck *cc, unsigned long *hits,
+    unsigned long *misses);
 
 /*
  * The identity check alone (step 4): STK_OK or STK_E_VERIFY, with a

@@ -9,10 +9,16 @@
  * (userCertificate;binary, and the CA entry's certificateRevocationList;
  * binary) and validates the same way.  Both run on verify.c's workers,
  * so the blocking ldapdir_lookup_sync is the right call.
+ *
+ * Both keep certcheck.h's certificate cache (CERTSRC_CACHE_MAX entries):
+ * the file source reads the PEM's DER without parsing it, so a known
+ * certificate costs a file read, a SHA-256 and a cache lookup.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -24,10 +30,48 @@
 #include "log.h"
 #include "server.h"
 
+/* Validated certificates kept (a parsed RSA-2048 certificate is about
+ * 4 KB) and, for the file source, how long a validation is reused at
+ * most (its CRL file is read at start; chain expiry caps it anyway). */
+#define CERTSRC_CACHE_MAX	1024
+#define CERTSRC_FILE_TTL_S	300
+
 struct file_source {
 	char dir[256];
 	struct certcheck *cc;
 };
+
+/*
+ * The DER of every CERTIFICATE block of a PEM file, unparsed (certcheck
+ * parses, or finds it in its cache).  Other blocks are skipped.
+ */
+static size_t
+pem_ders(FILE *f, uint8_t **bufs, struct certcheck_der *ders)
+{
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	long len = 0;
+	size_t n = 0;
+
+	while (n < CERTCHECK_MAX_CERTS &&
+	    PEM_read(f, &name, &header, &data, &len) == 1) {
+		if ((strcmp(name, PEM_STRING_X509) == 0 ||
+		    strcmp(name, PEM_STRING_X509_OLD) == 0) && len > 0) {
+			bufs[n] = data;
+			ders[n].der = data;
+			ders[n].len = (size_t)len;
+			n++;
+			data = NULL;
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	ERR_clear_error();
+	return n;
+}
 
 static int
 file_fetch(struct cert_source *cs, const char *account, const char *msisdn,
@@ -40,7 +84,6 @@ file_fetch(struct cert_source *cs, const char *account, const char *msisdn,
 	size_t n = 0;
 	char path[512];
 	FILE *f = NULL;
-	X509 *x;
 	int rc;
 
 	memset(&res, 0, sizeof(res));
@@ -57,20 +100,7 @@ file_fetch(struct cert_source *cs, const char *account, const char *msisdn,
 		rc = STK_E_NOT_FOUND;
 		goto out;
 	}
-	while (n < CERTCHECK_MAX_CERTS &&
-	    (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		int len = i2d_X509(x, &bufs[n]);
-
-		X509_free(x);
-		if (len <= 0) {
-			rc = STK_E_CRYPTO;
-			goto out;
-		}
-		ders[n].der = bufs[n];
-		ders[n].len = (size_t)len;
-		n++;
-	}
-	ERR_clear_error();
+	n = pem_ders(f, bufs, ders);
 	rc = certcheck_verify(fs->cc, ders, n, NULL, 0, account, msisdn, at,
 	    &res);
 	if (rc == STK_OK) {
@@ -95,6 +125,14 @@ file_fetch(struct cert_source *cs, const char *account, const char *msisdn,
 }
 
 static void
+file_stats(struct cert_source *cs, struct certsrc_stats *st)
+{
+	struct file_source *fs = cs->priv;
+
+	certcheck_cache_stats(fs->cc, &st->cert_hits, &st->cert_misses);
+}
+
+static void
 file_free(struct cert_source *cs)
 {
 	struct file_source *fs = cs->priv;
@@ -111,7 +149,8 @@ certsrc_file_new(const char *dir, const char *ca, const char *crl,
 {
 	struct certcheck_config cfg = { .ca_file = ca,
 	    .crl_file = (crl && crl[0]) ? crl : NULL,
-	    .require_crl = require_crl };
+	    .require_crl = require_crl, .cache_max = CERTSRC_CACHE_MAX,
+	    .cache_ttl_s = CERTSRC_FILE_TTL_S };
 	struct cert_source *cs = NULL;
 	struct file_source *fs = NULL;
 	int rc;
@@ -132,6 +171,7 @@ certsrc_file_new(const char *dir, const char *ca, const char *crl,
 	cs->name = "file";
 	cs->fetch = file_fetch;
 	cs->free = file_free;
+	cs->stats = file_stats;
 	cs->priv = fs;
 	fs = NULL;
 	*out = cs;
@@ -148,7 +188,41 @@ struct ldap_source {
 	struct ldapdir *dir;
 	struct certcheck *cc;
 	char password[256];
+	/* lookup latency (certsrc_stats), under mu: workers share it */
+	pthread_mutex_t mu;
+	struct certsrc_stats st;
 };
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One lookup into the figures: a cache answer is counted, one that went
+ * to the directory timed. */
+static void
+ldap_observe(struct ldap_source *ls, bool cached, double secs)
+{
+	static const double bounds[] = CERTSRC_LATENCY_BOUNDS;
+
+	pthread_mutex_lock(&ls->mu);
+	if (cached)
+		ls->st.cached++;
+	else {
+		ls->st.lookups++;
+		ls->st.sum_s += secs;
+		for (int i = 0; i < CERTSRC_LATENCY_N; i++)
+			if (secs <= bounds[i]) {
+				ls->st.bucket[i]++;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&ls->mu);
+}
 
 static int
 verify_ders(struct certcheck *cc, const struct ldapcache_values *certs,
@@ -192,10 +266,12 @@ ldap_fetch(struct cert_source *cs, const char *account, const char *msisdn,
 {
 	struct ldap_source *ls = cs->priv;
 	struct ldapdir_result res;
+	double t0 = mono_s();
 	int rc;
 
 	*cert = NULL;
 	rc = ldapdir_lookup_sync(ls->dir, account, msisdn, &res);
+	ldap_observe(ls, res.from_cache, mono_s() - t0);
 	if (rc == STK_OK)
 		rc = verify_ders(ls->cc, &res.certs, &res.crls, account, msisdn,
 		    at, cert, reason, reasonsz);
@@ -211,6 +287,18 @@ ldap_fetch(struct cert_source *cs, const char *account, const char *msisdn,
 }
 
 static void
+ldap_stats(struct cert_source *cs, struct certsrc_stats *st)
+{
+	struct ldap_source *ls = cs->priv;
+
+	pthread_mutex_lock(&ls->mu);
+	*st = ls->st;
+	pthread_mutex_unlock(&ls->mu);
+	st->directory = true;
+	certcheck_cache_stats(ls->cc, &st->cert_hits, &st->cert_misses);
+}
+
+static void
 ldap_free(struct cert_source *cs)
 {
 	struct ldap_source *ls = cs->priv;
@@ -219,6 +307,7 @@ ldap_free(struct cert_source *cs)
 		ldapdir_free(ls->dir);
 		certcheck_free(ls->cc);
 		OPENSSL_cleanse(ls->password, sizeof(ls->password));
+		pthread_mutex_destroy(&ls->mu);
 	}
 	free(ls);
 	free(cs);
@@ -228,9 +317,12 @@ static int
 certsrc_ldap_new(const struct srv_config *c, struct cert_source **out,
     char *err, size_t errsz)
 {
+	/* a validation is reused no longer than the directory's answers */
 	struct certcheck_config ccfg = { .ca_file = c->cert_ca,
 	    .crl_file = c->cert_crl[0] ? c->cert_crl : NULL,
-	    .require_crl = c->cert_require_crl };
+	    .require_crl = c->cert_require_crl,
+	    .cache_max = CERTSRC_CACHE_MAX,
+	    .cache_ttl_s = c->ldap_cache_ttl_ms / 1000 };
 	struct ldapdir_config lc;
 	struct cert_source *cs = NULL;
 	struct ldap_source *ls = NULL;
@@ -239,6 +331,7 @@ certsrc_ldap_new(const struct srv_config *c, struct cert_source **out,
 	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
 	    (ls = calloc(1, sizeof(*ls))) == NULL)
 		goto out;
+	pthread_mutex_init(&ls->mu, NULL);
 	if (c->ldap_bind_password_file[0]) {
 		FILE *f = fopen(c->ldap_bind_password_file, "r");
 
@@ -282,6 +375,7 @@ certsrc_ldap_new(const struct srv_config *c, struct cert_source **out,
 	cs->name = "ldap";
 	cs->fetch = ldap_fetch;
 	cs->free = ldap_free;
+	cs->stats = ldap_stats;
 	cs->priv = ls;
 	*out = cs;
 	cs = NULL;
@@ -290,6 +384,7 @@ certsrc_ldap_new(const struct srv_config *c, struct cert_source **out,
 	if (ls) {
 		certcheck_free(ls->cc);
 		OPENSSL_cleanse(ls->password, sizeof(ls->password));
+		pthread_mutex_destroy(&ls->mu);
 	}
 	free(ls);
 	free(cs);
@@ -307,6 +402,14 @@ certsrc_from_config(const struct srv_config *c, struct cert_source **out,
 		return certsrc_ldap_new(c, out, err, errsz);
 	snprintf(err, errsz, "certs source %s: unknown", c->cert_source);
 	return STK_E_UNSUPPORTED;
+}
+
+void
+certsrc_stats(struct cert_source *cs, struct certsrc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (cs != NULL && cs->stats != NULL)
+		cs->stats(cs, st);
 }
 
 void

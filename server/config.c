@@ -18,6 +18,7 @@
 #include "err.h"
 #include "log.h"
 #include "server.h"
+#include "web.h"
 
 void
 config_defaults(struct srv_config *c)
@@ -49,6 +50,18 @@ config_defaults(struct srv_config *c)
 	c->ldap_timeout_ms = 5000;
 	c->ldap_workers = 2;
 	c->ldap_cache_ttl_ms = 300000;
+	c->web_enabled = true;
+	snprintf(c->web_service, sizeof(c->web_service), "stkauth login");
+	snprintf(c->web_captcha, sizeof(c->web_captcha), "after");
+	c->web_captcha_after = 3;
+	c->web_captcha_lifetime_s = 300;
+	snprintf(c->web_captcha_font, sizeof(c->web_captcha_font),
+	    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf");
+	snprintf(c->web_cookie, sizeof(c->web_cookie), "__Host-stkauth");
+	c->web_idle_s = 900;
+	c->web_signed_in_s = 28800;
+	c->web_max_sessions = 10000;
+	c->web_password_workers = 2;
 }
 
 enum kind { K_STR, K_UINT, K_BOOL, K_LOGLEVEL, K_SIZE };
@@ -110,6 +123,19 @@ static const struct key keys[] = {
 	{ "ldap", "timeout_ms", K_UINT, F(ldap_timeout_ms), 100, 60000 },
 	{ "ldap", "workers", K_UINT, F(ldap_workers), 1, 16 },
 	{ "ldap", "cache_ttl_ms", K_UINT, F(ldap_cache_ttl_ms), 0, 86400000 },
+	{ "web", "enabled", K_BOOL, F(web_enabled), 0, 0 },
+	{ "web", "service_name", K_STR, F(web_service), 0, 0 },
+	{ "web", "captcha", K_STR, F(web_captcha), 0, 0 },
+	{ "web", "captcha_after", K_UINT, F(web_captcha_after), 1, 1000 },
+	{ "web", "captcha_lifetime", K_UINT, F(web_captcha_lifetime_s), 30,
+	    3600 },
+	{ "web", "captcha_font", K_STR, F(web_captcha_font), 0, 0 },
+	{ "web", "cookie_name", K_STR, F(web_cookie), 0, 0 },
+	{ "web", "idle_timeout", K_UINT, F(web_idle_s), 60, 86400 },
+	{ "web", "signed_in_lifetime", K_UINT, F(web_signed_in_s), 60,
+	    86400 * 30 },
+	{ "web", "max_sessions", K_UINT, F(web_max_sessions), 10, 10000000 },
+	{ "web", "password_workers", K_UINT, F(web_password_workers), 1, 16 },
 };
 
 struct loadctx {
@@ -294,6 +320,8 @@ config_check(const struct srv_config *c, char *err, size_t errsz)
 		snprintf(err, errsz, "certs crl: not readable: %s", c->cert_crl);
 		return STK_E_INVALID;
 	}
+	if (c->web_enabled && web_config_check(c, err, errsz) != STK_OK)
+		return STK_E_INVALID;
 	if (c->db_path[0] == '\0') {
 		snprintf(err, errsz, "database: empty path");
 		return STK_E_INVALID;

@@ -9,12 +9,17 @@
  * max_body get our JSON 413 PAYLOAD_TOO_LARGE and header blocks above
  * max_headers / 2 our JSON 431 HEADERS_TOO_LARGE.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <time.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -25,10 +30,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "certcheck.h"
 #include "err.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "web.h"
 
 int64_t
 srv_now_ms(void)
@@ -39,19 +46,81 @@ srv_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A request's context: a fresh trace id, the client's address. */
+static struct reqctx *
+reqctx_new(struct srv *s, struct evhttp_request *req)
+{
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct reqctx *rc = calloc(1, sizeof(*rc));
+	uint8_t tr[16];
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (rc == NULL)
+		return NULL;
+	rc->s = s;
+	rc->req = req;
+	if (srv_random(tr, sizeof(tr)) != STK_OK)
+		memset(tr, 0, sizeof(tr));
+	hex_upper(rc->trace, tr, sizeof(tr));
+	if (con)
+		evhttp_connection_get_peer(con, &addr, &port);
+	snprintf(rc->client, sizeof(rc->client), "%s", addr ? addr : "?");
+	return rc;
+}
+
 static void
 reqctx_free(struct reqctx *rc)
 {
 	free(rc);
 }
 
+bool
+http_tx_begin(struct reqctx *rc)
+{
+	if (store_tx_begin(rc->s->store, &rc->tx) != STK_OK) {
+		http_reply_error(rc, 503, "BUSY", "store busy, try again",
+		    NULL);
+		return false;
+	}
+	rc->s->tx_rc = rc;
+	return true;
+}
+
+/*
+ * End the request's transaction before its answer leaves: commit for
+ * any answer but a 5xx.  A commit that fails turns the answer into 500
+ * INTERNAL_ERROR (nothing it said was stored).
+ */
+static void
+tx_settle(struct reqctx *rc, int *status, json_t **obj)
+{
+	if (!rc->tx.open)
+		return;
+	if (rc->s->tx_rc == rc)
+		rc->s->tx_rc = NULL;
+	if (store_tx_end(rc->s->store, &rc->tx, *status / 100 != 5) ==
+	    STK_OK)
+		return;
+	log_error("http: commit failed, answering 500 (trace=%s)", rc->trace);
+	json_decref(*obj);
+	*status = 500;
+	*obj = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+	    "INTERNAL_ERROR", "message", "store failure", "traceId",
+	    rc->trace);
+}
+
 void
 http_reply_json(struct reqctx *rc, int status, json_t *obj)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(rc->req);
-	struct evbuffer *b = evbuffer_new();
-	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-	const char *phrase;
+	struct evbuffer *b;
+	char *text;
+	const char *phrase, *uri;
+
+	tx_settle(rc, &status, &obj);
+	b = evbuffer_new();
+	text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
 	if (status / 100 >= 1 && status / 100 <= 5)
 		rc->s->m.http_requests[status / 100]++;
@@ -75,15 +144,18 @@ http_reply_json(struct reqctx *rc, int status, json_t *obj)
 	case 409: phrase = "Conflict"; break;
 	case 413: phrase = "Payload Too Large"; break;
 	case 415: phrase = "Unsupported Media Type"; break;
+	case 417: phrase = "Expectation Failed"; break;
 	case 422: phrase = "Unprocessable Entity"; break;
 	case 429: phrase = "Too Many Requests"; break;
 	case 431: phrase = "Request Header Fields Too Large"; break;
+	case 501: phrase = "Not Implemented"; break;
 	case 503: phrase = "Service Unavailable"; break;
 	default: phrase = "Internal Server Error"; break;
 	}
+	uri = evhttp_request_get_uri(rc->req);	/* NULL: refused by libevent */
 	log_debug("http: %s %s -> %d trace=%s",
 	    evhttp_request_get_command(rc->req) == EVHTTP_REQ_GET ? "GET" :
-	    "POST", evhttp_request_get_uri(rc->req), status, rc->trace);
+	    "POST", uri ? uri : "-", status, rc->trace);
 	evhttp_send_reply(rc->req, status, phrase, b);
 	if (b)
 		evbuffer_free(b);
@@ -109,6 +181,61 @@ http_reply_error(struct reqctx *rc, int status, const char *code,
 	    rc->client, rc->trace);
 	http_reply_json(rc, status, err ? json_pack("{s:o}", "error", err) :
 	    NULL);
+}
+
+/* ---- errors libevent raises itself --------------------------------- */
+
+/* The server whose limits and metrics those errors use (http_start). */
+static struct srv *errsrv;
+
+/* libevent's own refusals as API errors: status -> code, message. */
+static const struct {
+	int status;
+	const char *code, *message;
+} lib_errors[] = {
+	/* 2.1 also says 400 for a header block above max_headers */
+	{ 400, "BAD_REQUEST", "malformed HTTP request, or request headers "
+	    "above max_headers" },
+	{ 413, "PAYLOAD_TOO_LARGE", "request body too large" },
+	{ 417, "EXPECTATION_FAILED", "unsupported Expect header" },
+	{ 500, "INTERNAL_ERROR", "internal error" },
+	{ 501, "NOT_IMPLEMENTED", "method not supported" },
+	{ 503, "UNAVAILABLE", "service unavailable" },
+};
+
+/*
+ * libevent 2.1 answers the requests it refuses before our callback
+ * (a body above max_body_hard, a header block above max_headers, a bad
+ * request line or header, a method outside GET/POST, "Expect" other
+ * than 100-continue) with evhttp_send_error(), an HTML page; the hook to
+ * change that, evhttp_set_errorcb(), only came with libevent 2.2.  This
+ * definition takes the library's place (ELF symbol interposition: the
+ * library calls evhttp_send_error through its PLT, so the executable's
+ * definition wins; tests/sh/test_server_api.sh checks that it does) and
+ * keeps its contract - the status as given, the connection closed after
+ * the reply - but answers like every other API error: JSON with a trace
+ * id (docs/REST-API.md, "Errors").
+ */
+void
+evhttp_send_error(struct evhttp_request *req, int error, const char *reason)
+{
+	const char *code = "HTTP_ERROR", *msg = reason ? reason : "error";
+	struct reqctx *rc;
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	for (size_t i = 0; i < sizeof(lib_errors) / sizeof(lib_errors[0]);
+	    i++)
+		if (lib_errors[i].status == error) {
+			code = lib_errors[i].code;
+			msg = lib_errors[i].message;
+		}
+	if (errsrv == NULL || (rc = reqctx_new(errsrv, req)) == NULL) {
+		/* no server context (or no memory): the status alone */
+		evhttp_send_reply(req, error, reason, NULL);
+		return;
+	}
+	http_reply_error(rc, error, code, msg, NULL);
 }
 
 int
@@ -164,6 +291,85 @@ healthz(struct reqctx *rc)
 	    "schemaVersion", STORE_SCHEMA_VERSION));
 }
 
+/* Gauges read from the store: open sessions and jobs by state (shared
+ * by every server process on the store, so these are global). */
+static void
+metrics_store(struct srv *s, struct evbuffer *b)
+{
+	static const char *const sess[] = { "RUNNING", "VERIFYING" };
+	int64_t ns[2], nj[4];
+
+	if (store_open_counts(s->store, ns, nj) != STK_OK)
+		return;		/* logged; the scrape shows the rest */
+	evbuffer_add_printf(b, "# HELP stkauth_sessions_open Sessions not "
+	    "yet complete, by state (all server processes).\n"
+	    "# TYPE stkauth_sessions_open gauge\n");
+	for (int i = 0; i < 2; i++)
+		evbuffer_add_printf(b, "stkauth_sessions_open{state=\"%s\"} "
+		    "%" PRId64 "\n", sess[i], ns[i]);
+	evbuffer_add_printf(b, "# HELP stkauth_jobs_open Delivery jobs of "
+	    "running sessions, by state: the bridges' queue.\n"
+	    "# TYPE stkauth_jobs_open gauge\n");
+	for (int i = 0; i < 4; i++)
+		evbuffer_add_printf(b, "stkauth_jobs_open{state=\"%s\"} "
+		    "%" PRId64 "\n", store_job_state_name(i), nj[i]);
+}
+
+/* Verification failures by reason, the certificate source's figures. */
+static void
+metrics_verify(struct srv *s, struct evbuffer *b)
+{
+	static const double bounds[] = CERTSRC_LATENCY_BOUNDS;
+	struct certsrc_stats cs;
+	unsigned long cum = 0;
+
+	evbuffer_add_printf(b, "# HELP stkauth_verify_failures_total "
+	    "Verifications that did not end OK, by reason.\n"
+	    "# TYPE stkauth_verify_failures_total counter\n");
+	for (int i = 1; i < VF_COUNT; i++)
+		if (i != VF_CERT)
+			evbuffer_add_printf(b, "stkauth_verify_failures_total"
+			    "{reason=\"%s\"} %lu\n", verify_fail_label(i),
+			    s->m.verify_failures[i]);
+	for (int i = 1; i < CERTCHECK_REASON_COUNT; i++)
+		evbuffer_add_printf(b, "stkauth_verify_failures_total"
+		    "{reason=\"cert-%s\"} %lu\n", certcheck_reason_name(i),
+		    s->m.verify_cert_failures[i]);
+	evbuffer_add_printf(b, "# HELP stkauth_sessions_reverified_total "
+	    "VERIFYING sessions verified again after a start.\n"
+	    "# TYPE stkauth_sessions_reverified_total counter\n"
+	    "stkauth_sessions_reverified_total %lu\n", s->m.reverified);
+	certsrc_stats(s->certs, &cs);
+	evbuffer_add_printf(b, "# HELP stkauth_cert_cache_total Validated-"
+	    "certificate cache lookups.\n"
+	    "# TYPE stkauth_cert_cache_total counter\n"
+	    "stkauth_cert_cache_total{outcome=\"hit\"} %lu\n"
+	    "stkauth_cert_cache_total{outcome=\"miss\"} %lu\n",
+	    cs.cert_hits, cs.cert_misses);
+	if (!cs.directory)
+		return;
+	evbuffer_add_printf(b, "# HELP stkauth_ldap_cached_total Directory "
+	    "lookups answered from the LDAP cache.\n"
+	    "# TYPE stkauth_ldap_cached_total counter\n"
+	    "stkauth_ldap_cached_total %lu\n"
+	    "# HELP stkauth_ldap_lookup_seconds Directory lookups that went "
+	    "to the LDAP server (search, and connect or bind when needed).\n"
+	    "# TYPE stkauth_ldap_lookup_seconds histogram\n", cs.cached);
+	for (int i = 0; i < CERTSRC_LATENCY_N; i++) {
+		cum += cs.bucket[i];
+		evbuffer_add_printf(b, "stkauth_ldap_lookup_seconds_bucket"
+		    "{le=\"%g\"} %lu\n", bounds[i], cum);
+	}
+	evbuffer_add_printf(b, "stkauth_ldap_lookup_seconds_bucket{le=\"+Inf\"}"
+	    " %lu\nstkauth_ldap_lookup_seconds_sum %.6f\n"
+	    "stkauth_ldap_lookup_seconds_count %lu\n", cs.lookups, cs.sum_s,
+	    cs.lookups);
+}
+
+_Static_assert(CERTCHECK_REASON_COUNT <=
+    sizeof(((struct srv_metrics *)0)->verify_cert_failures) /
+    sizeof(unsigned long), "one counter per certcheck reason");
+
 /* Prometheus text exposition format 0.0.4. */
 static void
 metrics(struct reqctx *rc)
@@ -211,6 +417,8 @@ metrics(struct reqctx *rc)
 	    "stkauth_verify_queue %u\n", m->jobs_claimed, m->bridge_results,
 	    m->rate_limited, m->waiters,
 	    rc->s->pool ? verify_pool_depth(rc->s->pool) : 0);
+	metrics_store(rc->s, b);
+	metrics_verify(rc->s, b);
 	evhttp_add_header(h, "Content-Type",
 	    "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(rc->req, 200, "OK", b);
@@ -236,26 +444,14 @@ static void
 dispatch(struct evhttp_request *req, void *arg)
 {
 	struct srv *s = arg;
-	struct evhttp_connection *con = evhttp_request_get_connection(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct reqctx *rc;
-	uint8_t tr[16];
-	char *addr = NULL;
-	ev_uint16_t port = 0;
 	const char *path;
 
-	if ((rc = calloc(1, sizeof(*rc))) == NULL) {
+	if ((rc = reqctx_new(s, req)) == NULL) {
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	rc->s = s;
-	rc->req = req;
-	if (srv_random(tr, sizeof(tr)) != STK_OK)
-		memset(tr, 0, sizeof(tr));
-	hex_upper(rc->trace, tr, sizeof(tr));
-	if (con)
-		evhttp_connection_get_peer(con, &addr, &port);
-	snprintf(rc->client, sizeof(rc->client), "%s", addr ? addr : "?");
 
 	path = uri ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL) {
@@ -267,6 +463,14 @@ dispatch(struct evhttp_request *req, void *arg)
 		    "request headers too large", NULL);
 		return;
 	}
+	if (s->stopping) {
+		/* a keep-alive connection still open while draining */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_reply_error(rc, 503, "SHUTTING_DOWN",
+		    "server shutting down", NULL);
+		return;
+	}
 	if (strcmp(path, "/healthz") == 0)
 		healthz(rc);
 	else if (strcmp(path, "/metrics") == 0)
@@ -276,8 +480,17 @@ dispatch(struct evhttp_request *req, void *arg)
 	else if (strncmp(path, "/bridge/v1/", 11) == 0)
 		bridge_dispatch(rc, path + 10);
 	else
-		http_reply_error(rc, 404, "NOT_FOUND", "no such resource",
-		    NULL);
+		web_dispatch(rc, path);	/* the login page (web.c) */
+	if (s->tx_rc != NULL) {
+		/* the handler waits (long-poll): what it wrote is committed
+		 * now, before the loop runs anything else */
+		struct reqctx *w = s->tx_rc;
+
+		s->tx_rc = NULL;
+		if (store_tx_end(s->store, &w->tx, true) != STK_OK)
+			log_error("http: commit of a waiting request failed "
+			    "(trace=%s)", w->trace);
+	}
 }
 
 static struct bufferevent *
@@ -318,7 +531,8 @@ tls_setup(struct srv *s, char *err, size_t errsz)
 int
 http_start(struct srv *s, char *err, size_t errsz)
 {
-	int rc;
+	struct evhttp_bound_socket *bs;
+	int rc, one = 1;
 
 	if ((s->http = evhttp_new(s->base)) == NULL) {
 		snprintf(err, errsz, "evhttp_new failed");
@@ -332,21 +546,54 @@ http_start(struct srv *s, char *err, size_t errsz)
 	evhttp_set_gencb(s->http, dispatch, s);
 	if (s->cfg.tls && (rc = tls_setup(s, err, errsz)) != STK_OK)
 		return rc;
-	if (evhttp_bind_socket(s->http, s->cfg.listen_addr,
-	    s->cfg.listen_port) != 0) {
+	if ((rc = web_start(s, err, errsz)) != STK_OK)
+		return rc;
+	if ((bs = evhttp_bind_socket_with_handle(s->http, s->cfg.listen_addr,
+	    s->cfg.listen_port)) == NULL) {
 		snprintf(err, errsz, "cannot listen on %s port %u",
 		    s->cfg.listen_addr, s->cfg.listen_port);
 		return STK_E_IO;
 	}
+	s->listener = bs;
+	/*
+	 * No Nagle: a reply is written whole, and its last partial segment
+	 * must not wait for the client's delayed ACK (40 ms per claim of a
+	 * batch of jobs before this).  Accepted sockets inherit the option
+	 * from the listener on Linux.
+	 */
+	if (setsockopt(evhttp_bound_socket_get_fd(bs), IPPROTO_TCP,
+	    TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_warn("listener: TCP_NODELAY: %s", strerror(errno));
+	errsrv = s;
 	log_info("listening on %s port %u (%s)", s->cfg.listen_addr,
 	    s->cfg.listen_port, s->cfg.tls ? "https" : "http, loopback only");
 	return STK_OK;
 }
 
 void
+http_stop_accepting(struct srv *s)
+{
+	s->stopping = true;
+	if (s->http && s->listener) {
+		/* closes the socket: connect() is refused from here on */
+		evhttp_del_accept_socket(s->http, s->listener);
+		s->listener = NULL;
+		log_info("listener closed, draining");
+	}
+}
+
+void
 http_stop(struct srv *s)
 {
 	waiters_free_all(s);
+	web_stop(s);
+	if (s->recheck)
+		event_free(s->recheck);
+	s->recheck = NULL;
+	free(s->wkeys);
+	s->wkeys = NULL;
+	if (errsrv == s)
+		errsrv = NULL;
 	if (s->http)
 		evhttp_free(s->http);
 	s->http = NULL;
@@ -356,18 +603,47 @@ http_stop(struct srv *s)
 
 /* ---- long-poll waiters ---------------------------------------------- */
 
+/*
+ * Re-checks.  A change made here kicks its waiters at once
+ * (waiters_kick); a change made by another server process on the same
+ * store cannot, so every WAITER_TICK_MS one timer asks the store whether
+ * another connection committed (store_data_version) and only then wakes
+ * every waiter to re-read its state: one query per tick instead of one
+ * per waiter (16 % of the CPU with 3,000 long-polls before).  Waiters on
+ * WAITER_KEY_JOBS (bridges' claims) are woken on every tick whatever
+ * the version says: a job also becomes claimable when a lease runs out,
+ * which no commit announces.
+ */
 #define WAITER_TICK_MS 250
+#define WAITER_KEY_JOBS "jobs"
+/*
+ * A kick finds the waiters of its key in a hash table (FNV-1a of the
+ * key): with thousands of long-polls, walking the whole list for each
+ * completed session was 3 % of the CPU (docs/PERFORMANCE.md "Server").
+ */
+#define WAITER_BUCKETS 4096
 
 struct waiter {
 	struct srv *s;
 	struct reqctx *rc;
 	char key[40];
 	int64_t deadline;
-	struct event *tick;
+	struct event *tick;	/* the deadline; made active by a kick */
 	waiter_check_fn check;
 	void *arg;
-	struct waiter *next, **pprev;
+	struct waiter *next, **pprev;	/* every waiter */
+	struct waiter *knext, **kpprev;	/* the waiters of one key bucket */
 };
+
+static size_t
+key_bucket(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key; key++)
+		h = (h ^ (uint8_t)*key) * 16777619u;
+	return h % WAITER_BUCKETS;
+}
 
 static void
 waiter_free(struct waiter *w)
@@ -375,10 +651,27 @@ waiter_free(struct waiter *w)
 	if (w->next)
 		w->next->pprev = w->pprev;
 	*w->pprev = w->next;
+	if (w->knext)
+		w->knext->kpprev = w->kpprev;
+	*w->kpprev = w->knext;
 	event_free(w->tick);
 	w->s->m.waiters--;
 	free(w->arg);
 	free(w);
+}
+
+/* Arm w's timer for its deadline. */
+static void
+waiter_arm(struct waiter *w)
+{
+	int64_t left = w->deadline - srv_now_ms();
+	struct timeval tv;
+
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	evtimer_add(w->tick, &tv);
 }
 
 static void
@@ -393,14 +686,25 @@ waiter_tick(evutil_socket_t fd, short what, void *arg)
 		waiter_free(w);
 		return;
 	}
-	{
-		struct timeval tv = { 0, WAITER_TICK_MS * 1000 };
-		int64_t left = w->deadline - srv_now_ms();
+	waiter_arm(w);
+}
 
-		if (left < WAITER_TICK_MS)
-			tv.tv_usec = (left > 0 ? left : 0) * 1000;
-		event_add(w->tick, &tv);
-	}
+static void
+waiters_recheck(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	int64_t v = s->data_version;
+	bool moved;
+
+	(void)fd;
+	(void)what;
+	/* a store failure: re-check everything, as if it had moved */
+	moved = store_data_version(s->store, &v) != STK_OK ||
+	    v != s->data_version;
+	s->data_version = v;
+	for (struct waiter *w = s->waiters; w; w = w->next)
+		if (moved || strcmp(w->key, WAITER_KEY_JOBS) == 0)
+			event_active(w->tick, EV_TIMEOUT, 0);
 }
 
 /* arg is malloc'd and owned by the waiter from here on. */
@@ -410,8 +714,24 @@ waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
 {
 	struct srv *s = rc->s;
 	struct waiter *w;
-	struct timeval tv = { 0, WAITER_TICK_MS * 1000 };
 
+	if (s->wkeys == NULL &&
+	    (s->wkeys = calloc(WAITER_BUCKETS, sizeof(*s->wkeys))) == NULL) {
+		free(arg);
+		return STK_E_NOMEM;
+	}
+	if (s->recheck == NULL) {
+		struct timeval tv = { 0, WAITER_TICK_MS * 1000 };
+
+		if ((s->recheck = event_new(s->base, -1, EV_PERSIST,
+		    waiters_recheck, s)) == NULL ||
+		    event_add(s->recheck, &tv) != 0) {
+			free(arg);
+			return STK_E_NOMEM;
+		}
+		if (store_data_version(s->store, &s->data_version) != STK_OK)
+			s->data_version = -1;
+	}
 	if (s->m.waiters >= s->cfg.max_waiters ||
 	    (w = calloc(1, sizeof(*w))) == NULL) {
 		free(arg);
@@ -428,14 +748,21 @@ waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
 		free(w);
 		return STK_E_NOMEM;
 	}
-	if (timeout_ms < WAITER_TICK_MS)
-		tv.tv_usec = timeout_ms * 1000;
-	evtimer_add(w->tick, &tv);
+	waiter_arm(w);
 	w->next = s->waiters;
 	if (w->next)
 		w->next->pprev = &w->next;
 	w->pprev = &s->waiters;
 	s->waiters = w;
+	{
+		struct waiter **b = &s->wkeys[key_bucket(w->key)];
+
+		w->knext = *b;
+		if (w->knext)
+			w->knext->kpprev = &w->knext;
+		w->kpprev = b;
+		*b = w;
+	}
 	s->m.waiters++;
 	return STK_OK;
 }
@@ -444,9 +771,22 @@ waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
 void
 waiters_kick(struct srv *s, const char *key)
 {
-	for (struct waiter *w = s->waiters; w; w = w->next)
+	if (s->wkeys == NULL)
+		return;
+	for (struct waiter *w = s->wkeys[key_bucket(key)]; w; w = w->knext)
 		if (strcmp(w->key, key) == 0)
 			event_active(w->tick, EV_TIMEOUT, 0);
+}
+
+/* A shutdown reply is written out (main.c waits for the last). */
+static void
+drained(struct evhttp_request *req, void *arg)
+{
+	struct srv *s = arg;
+
+	(void)req;
+	if (s->draining > 0)
+		s->draining--;	/* main.c's drain ends the loop at 0 */
 }
 
 void
@@ -455,6 +795,8 @@ waiters_free_all(struct srv *s)
 	while (s->waiters) {
 		struct waiter *w = s->waiters;
 
+		evhttp_request_set_on_complete_cb(w->rc->req, drained, s);
+		s->draining++;
 		http_reply_error(w->rc, 503, "SHUTTING_DOWN",
 		    "server shutting down", NULL);
 		waiter_free(w);

@@ -4,10 +4,16 @@
  *
  * One libevent loop serves every client; verification runs on the worker
  * threads of verify.c; SQLite calls are short (store_sqlite.c).  SIGTERM
- * and SIGINT end the loop cleanly: long-polls get 503 SHUTTING_DOWN, the
- * workers finish their current task, the store is closed.
+ * and SIGINT drain: the listening socket is closed (new connections are
+ * refused), requests on connections still open get 503 SHUTTING_DOWN,
+ * long-polls too; the results already accepted are verified and their
+ * outcomes stored; then the loop ends - at the latest after
+ * SHUTDOWN_GRACE_MS - and the store is closed.  A session still
+ * VERIFYING then (grace over, or a crash) is verified again by the next
+ * start (bridge_reverify).
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +32,10 @@
 #define SWEEP_BATCH		100
 /* A VERIFYING session whose worker vanished ends this long after expiry. */
 #define VERIFY_GRACE_MS		60000
+/* SIGTERM: how long the drain (503 replies leaving, verifications of
+ * accepted results) may take; checked every DRAIN_TICK_MS. */
+#define SHUTDOWN_GRACE_MS	5000
+#define DRAIN_TICK_MS		20
 
 static void
 usage(FILE *f)
@@ -50,10 +60,16 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	struct srv *s = arg;
 	char ids[SWEEP_BATCH][2 * STK_AUTH_SESSION_ID_LEN + 1];
 	int64_t now = srv_now_ms();
+	struct store_tx tx;
 	size_t n = 0;
 
 	(void)fd;
 	(void)what;
+	if (s->reverify_pending > 0 && verify_pool_busy(s->pool) == 0)
+		s->reverify_pending = 0;	/* a task was lost (no memory) */
+	/* a batch of endings, one commit (each one atomic inside) */
+	if (store_tx_begin(s->store, &tx) != STK_OK)
+		return;
 	/* RUNNING past EXPIRY: TIMEOUT (PROTOCOL.md §5) */
 	if (store_session_overdue(s->store, SRV_ST_RUNNING, 0, now, ids,
 	    SWEEP_BATCH, &n) == STK_OK)
@@ -61,27 +77,91 @@ sweep(evutil_socket_t fd, short what, void *arg)
 			session_finish(s, ids[i], SRV_ST_RUNNING,
 			    SRV_RES_TIMEOUT, "no answer before the expiry",
 			    NULL, 0);
-	/* VERIFYING long past EXPIRY: the verifier died (crash, restart) */
-	if (store_session_overdue(s->store, SRV_ST_VERIFYING, VERIFY_GRACE_MS,
+	/* VERIFYING long past EXPIRY: the verifier died and the start's
+	 * re-verification (bridge_reverify) is over but did not end it */
+	if (s->reverify_pending == 0 && store_session_overdue(s->store, SRV_ST_VERIFYING, VERIFY_GRACE_MS,
 	    now, ids, SWEEP_BATCH, &n) == STK_OK)
 		for (size_t i = 0; i < n; i++)
 			session_finish(s, ids[i], SRV_ST_VERIFYING,
 			    SRV_RES_INTERNAL_ERROR, "verification never finished",
 			    NULL, 0);
+	if (store_tx_end(s->store, &tx, true) != STK_OK)
+		log_error("sweeper: commit failed");
+}
+
+/*
+ * At start: every session a stopped server left VERIFYING (its result
+ * arrived before this process started) is verified again.
+ */
+static void
+reverify_all(struct srv *s, int64_t started)
+{
+	char ids[SWEEP_BATCH][2 * STK_AUTH_SESSION_ID_LEN + 1], last[40] = "";
+	size_t n, total = 0;
+
+	do {
+		if (store_session_verifying(s->store, started, last, ids,
+		    SWEEP_BATCH, &n) != STK_OK)
+			break;
+		for (size_t i = 0; i < n; i++)
+			if (bridge_reverify(s, ids[i]) == STK_OK)
+				total++;
+		if (n > 0)
+			snprintf(last, sizeof(last), "%s", ids[n - 1]);
+	} while (n == SWEEP_BATCH);
+	if (total > 0)
+		log_info("%zu session(s) left VERIFYING by a stopped server: "
+		    "verifying again", total);
+}
+
+/* Draining: end the loop when nothing is left or the grace is over. */
+static struct event *drain_ev;
+static int64_t drain_deadline;
+
+static void
+drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv *s = arg;
+	unsigned busy = s->pool ? verify_pool_busy(s->pool) : 0;
+
+	(void)fd;
+	(void)what;
+	if ((s->draining == 0 && busy == 0) ||
+	    srv_now_ms() >= drain_deadline) {
+		if (busy > 0)
+			log_warn("drain: grace over, %u verification(s) "
+			    "unfinished (the next start verifies them again)",
+			    busy);
+		event_base_loopexit(s->base, NULL);
+	}
 }
 
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct srv *s = arg;
-
-	struct timeval flush = { 0, 200000 };
+	struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
 
 	(void)what;
 	log_info("signal %d: shutting down", (int)sig);
-	/* answer the long-polls now and give the replies a moment to leave */
+	if (drain_ev != NULL)
+		return;		/* draining already */
+	/*
+	 * No new connections; answer the long-polls now; the loop ends when
+	 * libevent has written the last of those replies and the workers
+	 * have finished the results already accepted (their outcomes are
+	 * stored on the loop), or after the grace time (10,000 long-polls
+	 * need more than the 200 ms this once waited: docs/PERFORMANCE.md).
+	 */
+	http_stop_accepting(s);
 	waiters_free_all(s);
-	event_base_loopexit(s->base, &flush);
+	drain_deadline = srv_now_ms() + SHUTDOWN_GRACE_MS;
+	if ((drain_ev = event_new(s->base, -1, EV_PERSIST, drain_tick, s)) ==
+	    NULL || event_add(drain_ev, &tick) != 0) {
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	drain_tick(-1, 0, s);
 }
 
 /* ---- bootstrap commands --------------------------------------------- */
@@ -202,6 +282,7 @@ main(int argc, char **argv)
 	const char *account = NULL, *msisdn = NULL, *iccid = NULL;
 	const char *kauth = NULL;
 	bool check = false, debug = false;
+	int64_t started = srv_now_ms();
 	struct srv s;
 	struct event *sigterm = NULL, *sigint = NULL;
 	char err[512];
@@ -262,6 +343,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Keep freed memory instead of handing it back at once: glibc's
+	 * default trims the heap top above 128 KB, and the brk() and TLB
+	 * shootdowns of trimming after every burst of requests were 5 % of
+	 * the CPU (docs/PERFORMANCE.md "Server").
+	 */
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if ((s.base = event_base_new()) == NULL) {
 		fprintf(stderr, "stkauth-server: event_base_new failed\n");
 		goto out;
@@ -290,6 +379,7 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	reverify_all(&s, started);
 	log_info("stkauth-server ready (store %s, schema %d, %u workers)",
 	    s.cfg.db_path, store_schema_version(s.store), s.cfg.workers);
 	event_base_dispatch(s.base);
@@ -300,6 +390,8 @@ main(int argc, char **argv)
 	certsrc_free(s.certs);
 	if (s.sweeper)
 		event_free(s.sweeper);
+	if (drain_ev)
+		event_free(drain_ev);
 	if (sigterm)
 		event_free(sigterm);
 	if (sigint)

@@ -13,6 +13,7 @@
  *              JSON errors with trace ids, metrics, long-poll waiters
  *   api.c      REST API for relying parties, /api/v1
  *   bridge.c   bridge API, /bridge/v1
+ *   web*.c     the login page (web.h), captcha.c its CAPTCHA
  *   main.c     options, bootstrap commands, the event loop, the sweeper
  * The store interface is store.h (store_sqlite.c implements it).
  */
@@ -28,6 +29,7 @@
 
 #include "authmsg.h"
 #include "authsig.h"
+#include "store.h"
 
 struct event_base;
 struct evhttp_request;
@@ -186,6 +188,19 @@ struct srv_config {
 	unsigned ldap_timeout_ms;
 	unsigned ldap_workers;
 	unsigned ldap_cache_ttl_ms;
+
+	/* [web]: the login page (web.h, docs/WEB.md) */
+	bool web_enabled;
+	char web_service[256];		/* as the phone shows it */
+	char web_captcha[8];		/* always, after, never */
+	unsigned web_captcha_after;	/* failures per address before one */
+	unsigned web_captcha_lifetime_s;
+	char web_captcha_font[256];	/* TrueType; "" built-in bitmap */
+	char web_cookie[64];
+	unsigned web_idle_s;		/* anonymous / waiting web session */
+	unsigned web_signed_in_s;	/* signed-in web session */
+	unsigned web_max_sessions;
+	unsigned web_password_workers;
 };
 
 void config_defaults(struct srv_config *c);
@@ -280,6 +295,24 @@ int base64_decode(const char *s, uint8_t *out, size_t cap, size_t *outlen);
 /* ---- certsrc.c ------------------------------------------------------ */
 
 /*
+ * Figures of a certificate source for /metrics.  Directory lookups that
+ * went to the server (not answered from the LDAP cache) are timed into
+ * a histogram with the upper bounds CERTSRC_LATENCY_BOUNDS (seconds);
+ * the certificate cache (certcheck.h) counts its hits and misses.
+ */
+#define CERTSRC_LATENCY_BOUNDS { 0.001, 0.0025, 0.005, 0.01, 0.025, \
+	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 }
+#define CERTSRC_LATENCY_N 12
+struct certsrc_stats {
+	bool directory;		/* an LDAP source: the latency is meaningful */
+	unsigned long lookups;	/* timed (went to the directory) */
+	unsigned long cached;	/* answered from the LDAP cache */
+	unsigned long bucket[CERTSRC_LATENCY_N];	/* not cumulative */
+	double sum_s;
+	unsigned long cert_hits, cert_misses;	/* validated-certificate cache */
+};
+
+/*
  * Where the user's certificate comes from and how it is validated (the
  * validation is certcheck.h's: chain, dates, CRLs, key usage, identity of
  * account and MSISDN at time at).  The calls run on worker threads and may
@@ -296,6 +329,8 @@ struct cert_source {
 	    size_t reasonsz);
 	void (*free)(struct cert_source *cs);
 	void *priv;
+	/* optional: figures for /metrics (certsrc_stats) */
+	void (*stats)(struct cert_source *cs, struct certsrc_stats *st);
 };
 
 /* The file source: DIR/ACCOUNT.pem, validated against CA (+ CRL). */
@@ -305,6 +340,8 @@ int certsrc_file_new(const char *dir, const char *ca, const char *crl,
 int certsrc_from_config(const struct srv_config *c, struct cert_source **out,
     char *err, size_t errsz);
 void certsrc_free(struct cert_source *cs);
+/* The source's figures (all zero when it keeps none). */
+void certsrc_stats(struct cert_source *cs, struct certsrc_stats *st);
 
 /* ---- verify.c ------------------------------------------------------- */
 
@@ -319,13 +356,42 @@ struct verify_task {
 	uint8_t iccid_ef[STK_AUTH_ICCID_LEN];	/* the ENROLLED card */
 	uint8_t kauth[STK_AUTH_KEY_MAX];
 	size_t kauth_len;
-	int64_t now;		/* ms */
+	int64_t now;		/* ms: when the result arrived */
+	bool restart;		/* re-verification after a restart (main.c) */
 	/* out */
 	int result;
+	int fail;		/* enum verify_fail: why it is not OK */
+	int cert_reason;	/* VF_CERT: certcheck.h enum certcheck_reason */
 	char reason[160];
 	uint8_t *cert_der;
 	size_t cert_der_len;
 };
+
+/*
+ * Why a verification did not end OK, for /metrics
+ * (stkauth_verify_failures_total{reason}).  X(symbol, label, text).
+ * VF_CERT is broken down further by certcheck.h's reason names
+ * ("cert-revoked", ...).  A signed or advisory decision of the user
+ * (USER_REFUSED, PIN_BLOCKED...) is no failure: VF_NONE.
+ */
+#define VERIFY_FAIL_TABLE(X)						\
+	X(VF_NONE,      "",          "verified, or the user's own decision") \
+	X(VF_LATE,      "late",      "the response came after the session expiry") \
+	X(VF_SESSION,   "session",   "the response names another session") \
+	X(VF_CARD,      "other-card", "the response comes from a card that is not the enrolled one") \
+	X(VF_PASSWORD,  "password",  "authentication password mismatch") \
+	X(VF_CERT,      "cert",      "the certificate is missing or not valid (by certcheck reason)") \
+	X(VF_SOURCE,    "directory", "the certificate source could not be read") \
+	X(VF_SIGNATURE, "signature", "the signature does not verify") \
+	X(VF_INTERNAL,  "internal",  "out of memory, or the session was inconsistent")
+
+enum verify_fail {
+#define VF_ENUM(sym, label, text) sym,
+	VERIFY_FAIL_TABLE(VF_ENUM)
+#undef VF_ENUM
+	VF_COUNT
+};
+const char *verify_fail_label(int f);
 
 /*
  * The checks of one result, in order (PROTOCOL.md §5-§7): expiry; for a
@@ -346,6 +412,8 @@ int verify_pool_new(struct event_base *base, unsigned n,
 /* Hand over t (owned by the pool until done). */
 int verify_pool_submit(struct verify_pool *p, struct verify_task *t);
 unsigned verify_pool_depth(struct verify_pool *p);
+/* Tasks queued, being verified or waiting for done(): 0 when idle. */
+unsigned verify_pool_busy(struct verify_pool *p);
 void verify_pool_free(struct verify_pool *p);
 void verify_task_free(struct verify_task *t);
 
@@ -359,6 +427,9 @@ struct srv_metrics {
 	unsigned long bridge_results;
 	unsigned long rate_limited;
 	unsigned long waiters;	/* gauge */
+	unsigned long verify_failures[VF_COUNT];
+	unsigned long verify_cert_failures[16];	/* by certcheck reason */
+	unsigned long reverified;	/* sessions re-verified after a start */
 };
 
 struct srv {
@@ -372,6 +443,15 @@ struct srv {
 	struct srv_metrics m;
 	struct event *sweeper;
 	struct waiter *waiters;	/* long-polls */
+	struct waiter **wkeys;	/* the same by key (http.c), for the kicks */
+	struct event *recheck;	/* http.c: other processes' changes */
+	int64_t data_version;	/* store_data_version at the last tick */
+	unsigned draining;	/* shutdown replies not yet written */
+	struct web *web;	/* the login page (web.h), NULL when off */
+	struct evhttp_bound_socket *listener;
+	bool stopping;		/* SIGTERM: draining, no new requests */
+	struct reqctx *tx_rc;	/* the request whose transaction is open */
+	unsigned reverify_pending;	/* restart re-verifications queued */
 };
 
 /* Per-request context: trace id, client address, authenticated party. */
@@ -382,10 +462,24 @@ struct reqctx {
 	char client[64];
 	int64_t party_id;	/* relying party or bridge */
 	char party_name[65];
+	struct store_tx tx;	/* http_tx_begin */
 };
 
 int http_start(struct srv *s, char *err, size_t errsz);
 void http_stop(struct srv *s);
+/* SIGTERM: close the listening socket (new connections are refused) and
+ * answer requests that still arrive on open connections 503
+ * SHUTTING_DOWN. */
+void http_stop_accepting(struct srv *s);
+/*
+ * One transaction for the request's writes (store_tx): the reply
+ * commits it just before it is sent - a 5xx reply rolls it back instead
+ * - so an answer never promises a write that is not committed, and a
+ * login costs a few commits instead of one per statement.  A handler
+ * that goes on waiting (a long-poll) has it committed when it returns
+ * to the loop.  false: the store is busy; a 503 was sent.
+ */
+bool http_tx_begin(struct reqctx *rc);
 /* Send obj (reference stolen) with status; counts the metric. */
 void http_reply_json(struct reqctx *rc, int status, json_t *obj);
 /* {"error":{"code":CODE,"message":MSG,"field":F?,"traceId":T}} */
@@ -397,21 +491,32 @@ int http_body(struct reqctx *rc, char **body, size_t *len);
 const char *http_bearer(struct reqctx *rc);
 
 /*
- * Long-polls.  A waiter re-checks its condition every tick (so a change
- * made by another server process is seen too) and at once when
- * waiters_kick() is called for its key; it ends at its deadline.  check
- * returns true when it replied (the waiter is then freed).
+ * Long-polls.  A waiter checks its condition at once when waiters_kick()
+ * is called for its key, on a tick after another server process changed
+ * the store (store_data_version; the "jobs" key on every tick: leases run
+ * out), and at its deadline (final).  check returns true when it replied
+ * (the waiter is then freed).
  */
 struct waiter;
 typedef bool (*waiter_check_fn)(struct reqctx *rc, void *arg, bool final);
 int waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
     waiter_check_fn check, void *arg);
 void waiters_kick(struct srv *s, const char *key);
+/* Answer every waiter 503 SHUTTING_DOWN; s->draining counts the replies
+ * until libevent has written them (main.c's drain waits for 0). */
 void waiters_free_all(struct srv *s);
 
 /* ---- api.c / bridge.c ----------------------------------------------- */
 
 void api_dispatch(struct reqctx *rc, const char *path);
+struct store_session;
+/* Start a session as POST /api/v1/authentication does (ticket, request,
+ * session row, job); the login page uses it too.  See api.c. */
+int auth_session_start(struct srv *s, struct api_auth_in *in, int64_t rp_id,
+    const char *rp_name, const char *client, struct store_session *ss);
+/* One hit on the shared rate counter "kind:who"; *over when past limit. */
+int rate_hit(struct srv *s, const char *kind, const char *who, unsigned limit,
+    bool *over);
 /* Bearer secret -> party of kind (store.h enum store_party) into rc;
  * replies 401 itself and returns false when unknown. */
 bool authenticate(struct reqctx *rc, int kind);
@@ -420,6 +525,9 @@ json_t *json_time(int64_t ms);
 void bridge_dispatch(struct reqctx *rc, const char *path);
 /* Completion of a verification (loop thread): store, audit, wake. */
 void bridge_verify_done(struct verify_task *t, void *arg);
+/* Verify again a session left VERIFYING by a stopped server (bridge.c);
+ * main.c calls it at start for each (store_session_verifying). */
+int bridge_reverify(struct srv *s, const char *sid);
 
 /* Finish a session (CAS from RUNNING/VERIFYING), audit, lockout counts,
  * wake waiters.  Used by api.c, bridge.c and the sweeper. */

@@ -23,10 +23,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
-
-struct store {
-	sqlite3 *db;
-};
+#include "store_internal.h"
 
 static const char *const migrations[] = {
 	/* 0 -> 1 */
@@ -99,87 +96,133 @@ static const char *const migrations[] = {
 	"CREATE TABLE rate_counters ("
 	"  key TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
 	"  count INTEGER NOT NULL);",
+	/* 1 -> 2 (admin): account passwords, password.h strings; NULL none */
+	"ALTER TABLE accounts ADD COLUMN password_hash TEXT;"
+	"CREATE INDEX audit_ts ON audit(ts);"
+	"CREATE INDEX audit_account ON audit(account, ts);",
+	/* 2 -> 3: when the result of a VERIFYING session arrived (ms), so
+	 * that a restarted server re-verifies it as of that time */
+	"ALTER TABLE sessions ADD COLUMN received INTEGER NOT NULL "
+	"DEFAULT 0;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
     "one migration per schema version");
 
+/*
+ * Statements are prepared once and kept on the connection: parsing and
+ * planning cost more than running most of these (a fifth of the
+ * server's CPU per login, docs/PERFORMANCE.md "Server").  cprep finds
+ * the statement of a SQL literal in st->stmts by the literal's address
+ * (store_internal.h) or prepares it there; crel resets it and clears its
+ * bindings instead of finalizing it, so it holds no lock and no read
+ * snapshot.  A statement still busy (a caller holding the same text one
+ * level up: none does today) gets a second copy, left on the connection
+ * for store_close.  sql must be a string literal.
+ */
 static int
-dberr(struct store *st, const char *what)
+cprep(struct store *st, const char *sql, sqlite3_stmt **stmt)
 {
-	log_error("store: %s: %s", what, sqlite3_errmsg(st->db));
-	return STK_E_IO;
-}
+	size_t i = ((uintptr_t)sql >> 3) % STORE_STMT_SLOTS;
 
-static int
-exec(struct store *st, const char *sql)
-{
-	char *msg = NULL;
+	for (size_t k = 0; k < STORE_STMT_SLOTS; k++,
+	    i = (i + 1) % STORE_STMT_SLOTS) {
+		struct store_stmt_slot *sl = &st->stmts[i];
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("store: %s", msg ? msg : "exec failed");
-		sqlite3_free(msg);
-		return STK_E_IO;
+		if (sl->sql == sql) {
+			if (sqlite3_stmt_busy(sl->stmt))
+				break;
+			*stmt = sl->stmt;
+			return STK_OK;
+		}
+		if (sl->sql != NULL)
+			continue;
+		if (sqlite3_prepare_v3(st->db, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
+			return dberr(st, "prepare");
+		sl->sql = sql;
+		sl->stmt = *stmt;
+		return STK_OK;
 	}
-	return STK_OK;
-}
-
-static int
-prep(struct store *st, const char *sql, sqlite3_stmt **stmt)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    stmt, NULL) != SQLITE_OK)
 		return dberr(st, "prepare");
 	return STK_OK;
 }
 
-/* Step a statement that returns no rows; maps constraint failures. */
-static int
-step_done(struct store *st, sqlite3_stmt *s)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_DONE)
-		return STK_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		int ext = sqlite3_extended_errcode(st->db);
-
-		if (ext == SQLITE_CONSTRAINT_UNIQUE ||
-		    ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-			return STK_E_DUPLICATE;
-		if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-			return STK_E_NOT_FOUND;
-		return STK_E_INVALID;
-	}
-	return dberr(st, "step");
-}
-
 static void
-col_text(sqlite3_stmt *s, int i, char *out, size_t cap)
+crel(sqlite3_stmt *s)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
-
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(out, t, n);
-	out[n] = '\0';
+	if (s == NULL)
+		return;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 }
 
-/* Copy a blob column of at most cap octets; STK_E_INVALID if longer. */
+/* Run one kept statement that returns no rows (BEGIN, COMMIT...). */
 static int
-col_blob(sqlite3_stmt *s, int i, uint8_t *out, size_t cap, size_t *len)
+cexec(struct store *st, const char *sql)
 {
-	const void *b = sqlite3_column_blob(s, i);
-	int n = sqlite3_column_bytes(s, i);
+	sqlite3_stmt *s = NULL;
+	int rc;
 
-	if (n < 0 || (size_t)n > cap)
-		return STK_E_INVALID;
-	if (n > 0)
-		memcpy(out, b, (size_t)n);
-	*len = (size_t)n;
-	return STK_OK;
+	if ((rc = cprep(st, sql, &s)) == STK_OK)
+		rc = step_done(st, s);
+	crel(s);
+	return rc;
+}
+
+/*
+ * Transactions that nest (store.h store_tx_begin): the outermost is
+ * BEGIN IMMEDIATE (the write lock at once, so the reads of the
+ * transaction see the state its writes change), one inside another
+ * transaction - ours or a caller's store_begin - a SAVEPOINT, so that a
+ * failed inner call undoes its own writes and leaves the caller's.
+ */
+int
+store_tx_begin(struct store *st, struct store_tx *tx)
+{
+	int rc;
+
+	tx->outer = sqlite3_get_autocommit(st->db) != 0;
+	tx->open = false;
+	rc = cexec(st, tx->outer ? "BEGIN IMMEDIATE" : "SAVEPOINT store_tx");
+	if (rc == STK_OK)
+		tx->open = true;
+	return rc;
+}
+
+int
+store_tx_end(struct store *st, struct store_tx *tx, bool commit)
+{
+	int rc = STK_OK;
+
+	if (!tx->open)
+		return STK_OK;
+	tx->open = false;
+	if (commit) {
+		rc = cexec(st, tx->outer ? "COMMIT" : "RELEASE store_tx");
+		if (rc == STK_OK)
+			return STK_OK;
+	}
+	if (tx->outer) {
+		if (!sqlite3_get_autocommit(st->db))
+			cexec(st, "ROLLBACK");
+	} else if (cexec(st, "ROLLBACK TO store_tx") == STK_OK)
+		cexec(st, "RELEASE store_tx");
+	return commit ? (rc != STK_OK ? rc : STK_E_IO) : STK_OK;
+}
+
+/* End tx: commit when *rc is STK_OK (a failed commit becomes *rc),
+ * roll back otherwise. */
+static void
+tx_finish(struct store *st, struct store_tx *tx, int *rc)
+{
+	int r = store_tx_end(st, tx, *rc == STK_OK);
+
+	if (*rc == STK_OK)
+		*rc = r;
 }
 
 static int
@@ -253,8 +296,13 @@ store_open(const char *path, struct store **out)
 void
 store_close(struct store *st)
 {
+	sqlite3_stmt *s;
+
 	if (st == NULL)
 		return;
+	/* the statements cprep kept (and any other left open) */
+	while (st->db && (s = sqlite3_next_stmt(st->db, NULL)) != NULL)
+		sqlite3_finalize(s);
 	sqlite3_close_v2(st->db);
 	free(st);
 }
@@ -265,10 +313,10 @@ store_schema_version(struct store *st)
 	sqlite3_stmt *s = NULL;
 	int v = -1;
 
-	if (prep(st, "PRAGMA user_version", &s) == STK_OK &&
+	if (cprep(st, "PRAGMA user_version", &s) == STK_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	crel(s);
 	return v;
 }
 
@@ -281,7 +329,7 @@ store_party_add(struct store *st, int kind, const char *name,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = prep(st, kind == STORE_RP ?
+	rc = cprep(st, kind == STORE_RP ?
 	    "INSERT INTO relying_parties (name, key_hash, created) "
 	    "VALUES (?, ?, ?)" :
 	    "INSERT INTO bridges (name, token_hash, created) VALUES (?, ?, ?)",
@@ -294,7 +342,7 @@ store_party_add(struct store *st, int kind, const char *name,
 	if ((rc = step_done(st, s)) == STK_OK && id)
 		*id = sqlite3_last_insert_rowid(st->db);
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -305,7 +353,7 @@ store_party_find(struct store *st, int kind, const uint8_t hash[32],
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = prep(st, kind == STORE_RP ?
+	rc = cprep(st, kind == STORE_RP ?
 	    "SELECT id, name FROM relying_parties "
 	    "WHERE key_hash = ? AND disabled = 0" :
 	    "SELECT id, name FROM bridges WHERE token_hash = ? AND disabled = 0",
@@ -321,7 +369,7 @@ store_party_find(struct store *st, int kind, const uint8_t hash[32],
 	} else
 		rc = (rc == SQLITE_DONE) ? STK_E_NOT_FOUND : dberr(st, "party");
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -334,7 +382,7 @@ store_account_add(struct store *st, const char *name, int64_t now,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "INSERT INTO accounts (name, created) VALUES (?, ?)",
+	if ((rc = cprep(st, "INSERT INTO accounts (name, created) VALUES (?, ?)",
 	    &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
@@ -342,7 +390,7 @@ store_account_add(struct store *st, const char *name, int64_t now,
 	if ((rc = step_done(st, s)) == STK_OK && id)
 		*id = sqlite3_last_insert_rowid(st->db);
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -353,7 +401,7 @@ store_binding_add(struct store *st, const char *account, const char *msisdn,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "INSERT INTO msisdn_bindings (msisdn, account_id, "
+	if ((rc = cprep(st, "INSERT INTO msisdn_bindings (msisdn, account_id, "
 	    "created) SELECT ?, id, ? FROM accounts WHERE name = ?", &s)) !=
 	    STK_OK)
 		goto out;
@@ -363,7 +411,7 @@ store_binding_add(struct store *st, const char *account, const char *msisdn,
 	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->db) != 1)
 		rc = STK_E_NOT_FOUND;
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -376,7 +424,7 @@ store_card_enrol(struct store *st, const char *account, const char *iccid,
 
 	if (kauth_len < STK_AUTH_KEY_MIN || kauth_len > STK_AUTH_KEY_MAX)
 		return STK_E_ARG;
-	if ((rc = prep(st, "INSERT INTO cards (iccid, account_id, k_auth, "
+	if ((rc = cprep(st, "INSERT INTO cards (iccid, account_id, k_auth, "
 	    "created) SELECT ?, id, ?, ? FROM accounts WHERE name = ?", &s)) !=
 	    STK_OK)
 		goto out;
@@ -387,7 +435,7 @@ store_card_enrol(struct store *st, const char *account, const char *iccid,
 	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->db) != 1)
 		rc = STK_E_NOT_FOUND;
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -399,7 +447,7 @@ store_account_get(struct store *st, const char *name, const char *msisdn,
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	rc = prep(st, name ?
+	rc = cprep(st, name ?
 	    "SELECT a.id, a.name, coalesce(b.msisdn, ''), coalesce(c.iccid, ''),"
 	    " c.k_auth, a.locked_until, a.failures FROM accounts a"
 	    " LEFT JOIN msisdn_bindings b ON b.account_id = a.id"
@@ -427,7 +475,7 @@ store_account_get(struct store *st, const char *name, const char *msisdn,
 	a->failures = (unsigned)sqlite3_column_int(s, 6);
 	rc = STK_OK;
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -443,7 +491,7 @@ store_account_fail(struct store *st, int64_t account_id, unsigned max,
 	 * One statement: count the failure; at the threshold lock and start
 	 * counting afresh (the lock auto-releases at locked_until).
 	 */
-	if ((rc = prep(st, "UPDATE accounts SET "
+	if ((rc = cprep(st, "UPDATE accounts SET "
 	    " locked_until = CASE WHEN ?1 > 0 AND failures + 1 >= ?1"
 	    "   THEN ?2 + ?3 ELSE locked_until END,"
 	    " failures = CASE WHEN ?1 > 0 AND failures + 1 >= ?1"
@@ -461,7 +509,7 @@ store_account_fail(struct store *st, int64_t account_id, unsigned max,
 	} else
 		rc = (rc == SQLITE_DONE) ? STK_E_NOT_FOUND : dberr(st, "fail");
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -471,13 +519,14 @@ store_account_reset(struct store *st, int64_t account_id)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "UPDATE accounts SET failures = 0 WHERE id = ?",
+	if ((rc = cprep(st, "UPDATE accounts SET failures = 0 WHERE id = ? "
+	    "AND failures != 0",
 	    &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_int64(s, 1, account_id);
 	rc = step_done(st, s);
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -497,11 +546,12 @@ store_session_insert(struct store *st, const struct store_session *ss,
     bool with_job, int64_t now)
 {
 	sqlite3_stmt *s = NULL;
+	struct store_tx tx;
 	int rc;
 
-	if ((rc = exec(st, "BEGIN IMMEDIATE")) != STK_OK)
+	if ((rc = store_tx_begin(st, &tx)) != STK_OK)
 		return rc;
-	if ((rc = prep(st, "INSERT INTO sessions (id, rp_id, account_id, "
+	if ((rc = cprep(st, "INSERT INTO sessions (id, rp_id, account_id, "
 	    "account, msisdn, iccid, ticket, request, hash_type, hash, "
 	    "hash_salt, state, result, reason, created, expiry, completed, "
 	    "client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
@@ -535,10 +585,10 @@ store_session_insert(struct store *st, const struct store_session *ss,
 	sqlite3_bind_text(s, 18, ss->client, -1, SQLITE_TRANSIENT);
 	if ((rc = step_done(st, s)) != STK_OK)
 		goto out;
-	sqlite3_finalize(s);
+	crel(s);
 	s = NULL;
 	if (with_job) {
-		if ((rc = prep(st, "INSERT INTO jobs (id, state, created, "
+		if ((rc = cprep(st, "INSERT INTO jobs (id, state, created, "
 		    "updated) VALUES (?, 0, ?, ?)", &s)) != STK_OK)
 			goto out;
 		sqlite3_bind_text(s, 1, ss->id, -1, SQLITE_TRANSIENT);
@@ -547,11 +597,9 @@ store_session_insert(struct store *st, const struct store_session *ss,
 		if ((rc = step_done(st, s)) != STK_OK)
 			goto out;
 	}
-	rc = exec(st, "COMMIT");
  out:
-	sqlite3_finalize(s);
-	if (rc != STK_OK)
-		exec(st, "ROLLBACK");
+	crel(s);
+	tx_finish(st, &tx, &rc);
 	return rc;
 }
 
@@ -563,10 +611,11 @@ store_session_get(struct store *st, const char *id, struct store_session *ss)
 	size_t n;
 
 	memset(ss, 0, sizeof(*ss));
-	if ((rc = prep(st, "SELECT id, rp_id, coalesce(account_id, 0), "
+	if ((rc = cprep(st, "SELECT id, rp_id, coalesce(account_id, 0), "
 	    "account, msisdn, iccid, ticket, request, hash_type, hash, "
 	    "hash_salt, state, result, reason, created, expiry, completed, "
-	    "response, cert, client FROM sessions WHERE id = ?", &s)) != STK_OK)
+	    "response, cert, client, received FROM sessions WHERE id = ?", &s)) !=
+	    STK_OK)
 		goto out;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
@@ -609,9 +658,10 @@ store_session_get(struct store *st, const char *id, struct store_session *ss)
 		ss->cert_len = n;
 	}
 	col_text(s, 19, ss->client, sizeof(ss->client));
+	ss->received = sqlite3_column_int64(s, 20);
 	rc = STK_OK;
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -621,14 +671,16 @@ store_session_transition(struct store *st, const char *id, int from, int to,
     const uint8_t *cert, size_t cert_len, int64_t now)
 {
 	sqlite3_stmt *s = NULL;
+	struct store_tx tx;
 	int rc;
 
-	if ((rc = exec(st, "BEGIN IMMEDIATE")) != STK_OK)
+	if ((rc = store_tx_begin(st, &tx)) != STK_OK)
 		return rc;
-	if ((rc = prep(st, "UPDATE sessions SET state = ?1, result = ?2, "
+	if ((rc = cprep(st, "UPDATE sessions SET state = ?1, result = ?2, "
 	    "reason = ?3, response = coalesce(?4, response), "
 	    "cert = coalesce(?5, cert), "
-	    "completed = CASE WHEN ?1 = 2 THEN ?6 ELSE completed END "
+	    "completed = CASE WHEN ?1 = 2 THEN ?6 ELSE completed END, "
+	    "received = CASE WHEN ?1 = 1 THEN ?6 ELSE received END "
 	    "WHERE id = ?7 AND state = ?8", &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_int(s, 1, to);
@@ -647,11 +699,11 @@ store_session_transition(struct store *st, const char *id, int from, int to,
 		rc = STK_E_STATE;
 		goto out;
 	}
-	sqlite3_finalize(s);
+	crel(s);
 	s = NULL;
 	if (to == SRV_ST_COMPLETE) {
 		/* the job is no longer claimable, whatever its state */
-		if ((rc = prep(st, "UPDATE jobs SET state = ?, updated = ? "
+		if ((rc = cprep(st, "UPDATE jobs SET state = ?, updated = ? "
 		    "WHERE id = ? AND state IN (0, 1, 2, 3)", &s)) != STK_OK)
 			goto out;
 		sqlite3_bind_int(s, 1, JOB_CLOSED);
@@ -660,11 +712,9 @@ store_session_transition(struct store *st, const char *id, int from, int to,
 		if ((rc = step_done(st, s)) != STK_OK)
 			goto out;
 	}
-	rc = exec(st, "COMMIT");
  out:
-	sqlite3_finalize(s);
-	if (rc != STK_OK)
-		exec(st, "ROLLBACK");
+	crel(s);
+	tx_finish(st, &tx, &rc);
 	return rc;
 }
 
@@ -677,7 +727,7 @@ store_session_overdue(struct store *st, int state, int64_t grace_ms,
 	int rc;
 
 	*n = 0;
-	if ((rc = prep(st, "SELECT id FROM sessions WHERE state = ? AND "
+	if ((rc = cprep(st, "SELECT id FROM sessions WHERE state = ? AND "
 	    "expiry + ? < ? ORDER BY expiry LIMIT ?", &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_int(s, 1, state);
@@ -688,7 +738,7 @@ store_session_overdue(struct store *st, int state, int64_t grace_ms,
 		col_text(s, 0, ids[(*n)++], 2 * STK_AUTH_SESSION_ID_LEN + 1);
 	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "overdue");
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -738,14 +788,15 @@ store_job_claim(struct store *st, int64_t bridge_id, const char *claim_id,
     size_t *n)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
+	struct store_tx tx;
 	int rc;
 
 	*n = 0;
-	if ((rc = exec(st, "BEGIN IMMEDIATE")) != STK_OK)
+	if ((rc = store_tx_begin(st, &tx)) != STK_OK)
 		return rc;
 	if (claim_id[0] != '\0') {
 		/* a retried claim: the leases it already holds */
-		if ((rc = prep(st, "SELECT " JOB_COLS " FROM jobs j JOIN "
+		if ((rc = cprep(st, "SELECT " JOB_COLS " FROM jobs j JOIN "
 		    "sessions s ON s.id = j.id WHERE j.bridge_id = ? AND "
 		    "j.claim_id = ? AND j.state = 1 AND j.lease_until > ? "
 		    "ORDER BY j.created LIMIT ?", &s)) != STK_OK)
@@ -763,18 +814,18 @@ store_job_claim(struct store *st, int64_t bridge_id, const char *claim_id,
 			rc = dberr(st, "claim");
 			goto out;
 		}
-		sqlite3_finalize(s);
+		crel(s);
 		s = NULL;
 		if (*n > 0) {
-			rc = exec(st, "COMMIT");
+			rc = STK_OK;
 			goto out;
 		}
 	}
-	if ((rc = prep(st, "SELECT " JOB_COLS " FROM jobs j JOIN sessions s "
+	if ((rc = cprep(st, "SELECT " JOB_COLS " FROM jobs j JOIN sessions s "
 	    "ON s.id = j.id WHERE (j.state = 0 OR (j.state = 1 AND "
 	    "j.lease_until <= ?1)) AND s.state = 0 AND s.expiry > ?1 "
 	    "ORDER BY j.created LIMIT ?2", &s)) != STK_OK ||
-	    (rc = prep(st, "UPDATE jobs SET state = 1, bridge_id = ?, "
+	    (rc = cprep(st, "UPDATE jobs SET state = 1, bridge_id = ?, "
 	    "claim_id = ?, lease_id = ?, lease_until = ?, "
 	    "attempts = attempts + 1, updated = ? WHERE id = ?", &u)) != STK_OK)
 		goto out;
@@ -803,18 +854,13 @@ store_job_claim(struct store *st, int64_t bridge_id, const char *claim_id,
 			goto out;
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE) {
-		rc = dberr(st, "claim");
-		goto out;
-	}
-	rc = exec(st, "COMMIT");
+	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "claim");
  out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(u);
-	if (rc != STK_OK) {
-		exec(st, "ROLLBACK");
+	crel(s);
+	crel(u);
+	tx_finish(st, &tx, &rc);
+	if (rc != STK_OK)
 		*n = 0;
-	}
 	return rc;
 }
 
@@ -824,7 +870,7 @@ store_job_get(struct store *st, const char *id, struct store_job *j)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "SELECT " JOB_COLS " FROM jobs j JOIN sessions s "
+	if ((rc = cprep(st, "SELECT " JOB_COLS " FROM jobs j JOIN sessions s "
 	    "ON s.id = j.id WHERE j.id = ?", &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
@@ -834,7 +880,7 @@ store_job_get(struct store *st, const char *id, struct store_job *j)
 	else
 		rc = (rc == SQLITE_DONE) ? STK_E_NOT_FOUND : dberr(st, "job");
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -875,9 +921,10 @@ store_job_advance(struct store *st, const char *id, int64_t bridge_id,
 {
 	struct store_job j;
 	sqlite3_stmt *s = NULL;
+	struct store_tx tx;
 	int rc, step;
 
-	if ((rc = exec(st, "BEGIN IMMEDIATE")) != STK_OK)
+	if ((rc = store_tx_begin(st, &tx)) != STK_OK)
 		return rc;
 	if ((rc = store_job_get(st, id, &j)) != STK_OK)
 		goto out;
@@ -886,23 +933,20 @@ store_job_advance(struct store *st, const char *id, int64_t bridge_id,
 		goto out;
 	}
 	if ((step = job_step(j.state, to)) <= 0) {
-		rc = (step == 0) ? exec(st, "COMMIT") : step;
+		rc = step;	/* 0 is STK_OK: nothing to do */
 		goto out;
 	}
-	if ((rc = prep(st, "UPDATE jobs SET state = ?, detail = ?, "
+	if ((rc = cprep(st, "UPDATE jobs SET state = ?, detail = ?, "
 	    "updated = ? WHERE id = ?", &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_int(s, 1, to);
 	sqlite3_bind_text(s, 2, detail ? detail : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_text(s, 4, id, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st, s)) != STK_OK)
-		goto out;
-	rc = exec(st, "COMMIT");
+	rc = step_done(st, s);
  out:
-	sqlite3_finalize(s);
-	if (rc != STK_OK)
-		exec(st, "ROLLBACK");
+	crel(s);
+	tx_finish(st, &tx, &rc);
 	return rc;
 }
 
@@ -915,7 +959,7 @@ store_result_put(struct store *st, int64_t bridge_id, const char *result_id,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "INSERT INTO bridge_results (bridge_id, result_id, "
+	if ((rc = cprep(st, "INSERT INTO bridge_results (bridge_id, result_id, "
 	    "status, body, created) VALUES (?, ?, ?, ?, ?)", &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_int64(s, 1, bridge_id);
@@ -925,7 +969,7 @@ store_result_put(struct store *st, int64_t bridge_id, const char *result_id,
 	sqlite3_bind_int64(s, 5, now);
 	rc = step_done(st, s);
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -937,7 +981,7 @@ store_result_get(struct store *st, int64_t bridge_id, const char *result_id,
 	int rc;
 
 	*body = NULL;
-	if ((rc = prep(st, "SELECT status, body FROM bridge_results WHERE "
+	if ((rc = cprep(st, "SELECT status, body FROM bridge_results WHERE "
 	    "bridge_id = ? AND result_id = ?", &s)) != STK_OK)
 		goto out;
 	sqlite3_bind_int64(s, 1, bridge_id);
@@ -950,7 +994,7 @@ store_result_get(struct store *st, int64_t bridge_id, const char *result_id,
 	} else
 		rc = (rc == SQLITE_DONE) ? STK_E_NOT_FOUND : dberr(st, "result");
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -964,7 +1008,7 @@ store_audit(struct store *st, int64_t now, const char *session_id,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "INSERT INTO audit (ts, session_id, account, event, "
+	if ((rc = cprep(st, "INSERT INTO audit (ts, session_id, account, event, "
 	    "result, reason, client) VALUES (?, ?, ?, ?, ?, ?, ?)", &s)) !=
 	    STK_OK)
 		goto out;
@@ -981,7 +1025,7 @@ store_audit(struct store *st, int64_t now, const char *session_id,
 	    account ? account : "-", result ? result : "-",
 	    reason ? reason : "-", client ? client : "-");
  out:
-	sqlite3_finalize(s);
+	crel(s);
 	return rc;
 }
 
@@ -991,7 +1035,7 @@ store_audit_count(struct store *st, const char *event, int64_t *n)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, "SELECT count(*) FROM audit WHERE ?1 IS NULL OR "
+	if ((rc = cprep(st, "SELECT count(*) FROM audit WHERE ?1 IS NULL OR "
 	    "event = ?1", &s)) != STK_OK)
 		goto out;
 	if (event)
@@ -1002,7 +1046,24 @@ store_audit_count(struct store *st, const char *event, int64_t *n)
 	}
 	*n = sqlite3_column_int64(s, 0);
  out:
-	sqlite3_finalize(s);
+	crel(s);
+	return rc;
+}
+
+int
+store_data_version(struct store *st, int64_t *v)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = cprep(st, "PRAGMA data_version", &s)) != STK_OK)
+		return rc;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = STK_OK;
+	} else
+		rc = dberr(st, "data_version");
+	crel(s);
 	return rc;
 }
 
@@ -1015,7 +1076,7 @@ store_rate_hit(struct store *st, const char *key, int64_t window_ms,
 	int rc;
 
 	*over = false;
-	if ((rc = prep(st, "INSERT INTO rate_counters (key, window_start, "
+	if ((rc = cprep(st, "INSERT INTO rate_counters (key, window_start, "
 	    "count) VALUES (?1, ?2, 1) ON CONFLICT (key) DO UPDATE SET "
 	    "count = CASE WHEN window_start = ?2 THEN count + 1 ELSE 1 END, "
 	    "window_start = ?2 RETURNING count", &s)) != STK_OK)
@@ -1028,6 +1089,74 @@ store_rate_hit(struct store *st, const char *key, int64_t window_ms,
 	}
 	*over = limit > 0 && sqlite3_column_int64(s, 0) > (int64_t)limit;
  out:
-	sqlite3_finalize(s);
+	crel(s);
+	return rc;
+}
+
+/* ---- restarts and gauges ------------------------------------------- */
+
+int
+store_session_verifying(struct store *st, int64_t received_before,
+    const char *after, char (*ids)[2 * STK_AUTH_SESSION_ID_LEN + 1],
+    size_t max, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*n = 0;
+	if ((rc = cprep(st, "SELECT id FROM sessions WHERE state = 1 AND "
+	    "received < ?1 AND id > ?2 ORDER BY id LIMIT ?3", &s)) != STK_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, received_before);
+	sqlite3_bind_text(s, 2, after, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		col_text(s, 0, ids[(*n)++], 2 * STK_AUTH_SESSION_ID_LEN + 1);
+	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "verifying");
+ out:
+	crel(s);
+	return rc;
+}
+
+/*
+ * Both counts walk an index over the open rows only (sessions(state,
+ * expiry), jobs(state, lease_until)): the completed sessions and closed
+ * jobs, which pile up, are never read.
+ */
+int
+store_open_counts(struct store *st, int64_t sessions[2], int64_t jobs[4])
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	memset(sessions, 0, 2 * sizeof(*sessions));
+	memset(jobs, 0, 4 * sizeof(*jobs));
+	if ((rc = cprep(st, "SELECT state, count(*) FROM sessions WHERE "
+	    "state IN (0, 1) GROUP BY state", &s)) != STK_OK)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = sqlite3_column_int(s, 0);
+
+		if (k >= 0 && k < 2)
+			sessions[k] = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = dberr(st, "session counts");
+		goto out;
+	}
+	crel(s);
+	s = NULL;
+	if ((rc = cprep(st, "SELECT state, count(*) FROM jobs WHERE "
+	    "state IN (0, 1, 2, 3) GROUP BY state", &s)) != STK_OK)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = sqlite3_column_int(s, 0);
+
+		if (k >= 0 && k < 4)
+			jobs[k] = sqlite3_column_int64(s, 1);
+	}
+	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "job counts");
+ out:
+	crel(s);
 	return rc;
 }

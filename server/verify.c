@@ -20,9 +20,42 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "certcheck.h"
 #include "err.h"
 #include "log.h"
 #include "server.h"
+
+static const char *const fail_labels[] = {
+#define VF_LABEL(sym, label, text) [sym] = label,
+	VERIFY_FAIL_TABLE(VF_LABEL)
+#undef VF_LABEL
+};
+
+const char *
+verify_fail_label(int f)
+{
+	if (f < 0 || f >= VF_COUNT)
+		return "unknown";
+	return fail_labels[f];
+}
+
+/*
+ * The certcheck reason a certificate source's text starts with
+ * (certsrc.c writes "NAME: detail", certcheck.h names); CERTCHECK_OK
+ * when none does.
+ */
+static int
+cert_reason_of(const char *why)
+{
+	for (int i = 1; i < CERTCHECK_REASON_COUNT; i++) {
+		const char *n = certcheck_reason_name(i);
+		size_t len = strlen(n);
+
+		if (strncmp(why, n, len) == 0 && why[len] == ':')
+			return i;
+	}
+	return CERTCHECK_OK;
+}
 
 void
 verify_task_free(struct verify_task *t)
@@ -35,9 +68,11 @@ verify_task_free(struct verify_task *t)
 }
 
 static void
-set(struct verify_task *t, int result, const char *what, const char *detail)
+set(struct verify_task *t, int result, int fail, const char *what,
+    const char *detail)
 {
 	t->result = result;
+	t->fail = fail;
 	snprintf(t->reason, sizeof(t->reason), "%s%s%s", what,
 	    detail ? ": " : "", detail ? detail : "");
 }
@@ -72,20 +107,21 @@ verify_run(struct verify_task *t, struct cert_source *cs)
 
 	/* PROTOCOL.md §5: EXPIRY is the server's own, whatever is inside */
 	if (stk_auth_request_check_expiry(&t->req, t->now / 1000) != STK_OK) {
-		set(t, SRV_RES_TIMEOUT, "response after the session expiry",
-		    NULL);
+		set(t, SRV_RES_TIMEOUT, VF_LATE,
+		    "response after the session expiry", NULL);
 		goto out;
 	}
 	if (memcmp(r->session_id, t->req.session_id,
 	    STK_AUTH_SESSION_ID_LEN) != 0) {
-		set(t, SRV_RES_SIGNATURE_INVALID, "session identifier is not "
-		    "the session's", NULL);
+		set(t, SRV_RES_SIGNATURE_INVALID, VF_SESSION,
+		    "session identifier is not the session's", NULL);
 		goto out;
 	}
 	/* the ENROLLED card's identity, never the response's claim */
 	if (memcmp(r->iccid, t->iccid_ef, STK_AUTH_ICCID_LEN) != 0) {
-		set(t, SRV_RES_SIGNATURE_INVALID, "response from another card "
-		    "(ICCID is not the enrolled one)", NULL);
+		set(t, SRV_RES_SIGNATURE_INVALID, VF_CARD,
+		    "response from another card (ICCID is not the enrolled "
+		    "one)", NULL);
 		goto out;
 	}
 	if (dres == NULL || srv_result_from_name(dres, &dr) != STK_OK)
@@ -93,7 +129,7 @@ verify_run(struct verify_task *t, struct cert_source *cs)
 	if (r->decision != STK_AUTH_CONFIRMED && r->sig_alg ==
 	    STK_AUTH_SIG_NONE) {
 		/* PROTOCOL.md §4: unsigned negative answers are advisory */
-		set(t, dr, "unsigned, advisory",
+		set(t, dr, VF_NONE, "unsigned, advisory",
 		    stk_auth_decision_name(r->decision));
 		goto out;
 	}
@@ -102,36 +138,40 @@ verify_run(struct verify_task *t, struct cert_source *cs)
 		rc = stk_auth_password_check(t->kauth, t->kauth_len, &t->req,
 		    r->password, r->password_len);
 		if (rc != STK_OK) {
-			set(t, SRV_RES_SIGNATURE_INVALID, "authentication "
-			    "password mismatch", NULL);
+			set(t, SRV_RES_SIGNATURE_INVALID, VF_PASSWORD,
+			    "authentication password mismatch", NULL);
 			goto out;
 		}
 	}
 	rc = cs->fetch(cs, t->account, t->msisdn, t->now / 1000, &cert, why,
 	    sizeof(why));
 	if (rc == STK_E_NOT_FOUND || rc == STK_E_VERIFY) {
-		set(t, SRV_RES_CERT_INVALID, "certificate", why);
+		t->cert_reason = cert_reason_of(why);
+		set(t, SRV_RES_CERT_INVALID, VF_CERT, "certificate", why);
 		goto out;
 	} else if (rc != STK_OK) {
-		set(t, SRV_RES_INTERNAL_ERROR, "certificate source", why);
+		set(t, SRV_RES_INTERNAL_ERROR, VF_SOURCE,
+		    "certificate source", why);
 		goto out;
 	}
 	/* PROTOCOL.md §7: signature over the rebuilt DTBS */
 	rc = stk_auth_verify_cert(&t->req, r, t->iccid_ef, cert);
 	if (rc != STK_OK) {
-		set(t, SRV_RES_SIGNATURE_INVALID, "signature",
+		set(t, SRV_RES_SIGNATURE_INVALID, VF_SIGNATURE, "signature",
 		    stk_strerror(rc));
 		goto out;
 	}
 	if (keep_cert(t, cert) != STK_OK) {
-		set(t, SRV_RES_INTERNAL_ERROR, "out of memory", NULL);
+		set(t, SRV_RES_INTERNAL_ERROR, VF_INTERNAL, "out of memory",
+		    NULL);
 		goto out;
 	}
 	if (r->decision == STK_AUTH_CONFIRMED)
-		set(t, SRV_RES_OK, "password, certificate and signature "
-		    "verified", NULL);
+		set(t, SRV_RES_OK, VF_NONE, "password, certificate and "
+		    "signature verified", NULL);
 	else
-		set(t, dr, "signed", stk_auth_decision_name(r->decision));
+		set(t, dr, VF_NONE, "signed",
+		    stk_auth_decision_name(r->decision));
  out:
 	X509_free(cert);
 }
@@ -152,6 +192,7 @@ struct verify_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct queue todo, done;
+	unsigned running;	/* tasks a worker holds */
 	bool stop;
 	pthread_t *threads;
 	unsigned nthreads;
@@ -214,11 +255,13 @@ worker(void *arg)
 			return NULL;
 		}
 		t = q_pop(&p->todo);
+		p->running++;
 		pthread_mutex_unlock(&p->mu);
 
 		verify_run(t, p->cs);
 
 		pthread_mutex_lock(&p->mu);
+		p->running--;
 		if (q_push(&p->done, t) != STK_OK) {
 			/* the session stays VERIFYING; the sweeper ends it */
 			log_error("verify: out of memory, task dropped");
@@ -310,6 +353,17 @@ verify_pool_depth(struct verify_pool *p)
 
 	pthread_mutex_lock(&p->mu);
 	n = p->todo.len;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+unsigned
+verify_pool_busy(struct verify_pool *p)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->todo.len + p->running + p->done.len;
 	pthread_mutex_unlock(&p->mu);
 	return n;
 }

@@ -7,7 +7,9 @@
 # tests/vectors/authmsg/), certificate validation through certcheck.h
 # against a CA made here with the openssl CLI, the result codes, lockout,
 # rate limits, bad input (JSON errors with trace ids), /metrics, two
-# server processes on one store, SIGTERM.  TAP output.  Run from the
+# server processes on one store, SIGTERM draining (no new connections,
+# accepted results verified), a restart that re-verifies a session left
+# VERIFYING.  TAP output.  Run from the
 # repository root; every wait is bounded; only processes started here are
 # stopped, by pid.
 set -u
@@ -83,6 +85,8 @@ user_cert() {	# user_cert ACCOUNT MSISDN KEY
 }
 user_cert alice +37255500001 $V/rsa2048_test_key.pem
 user_cert erin +37255500005 $V/p256_test_key.pem
+user_cert gina +37255500007 $V/rsa2048_test_key.pem
+mv "$tmp/certs/gina.pem" "$tmp/gina.pem"	# put in place by the drain test
 # the TLS server certificate
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" \
     -out "$tmp/tls.pem" -days 2 -subj "/CN=127.0.0.1" \
@@ -109,7 +113,7 @@ longpoll_max_ms = 20000
 max_failures = 3
 duration = 600
 [ratelimit]
-window = 60
+window = 3600
 per_address = 1000
 per_account = 40
 [bridge]
@@ -165,6 +169,7 @@ add() {	# add NAME MSISDN ICCID
 }
 add alice +37255500001 8944100000000123456 &&
 add bob +37255500002 8944100000000123464 &&
+add gina +37255500007 8944100000000123506 &&
 add dave +37255500004 8944100000000123480 &&
 add erin +37255500005 8944100000000123498 &&
 $SERVER --db "$tmp/server.db" --add-account carol >/dev/null
@@ -200,6 +205,28 @@ jerr() {	# jerr STATUS CODE: the last answer is that JSON error with a trace id
 	    [[ "$(jq -r .error.traceId <<<"$body")" =~ ^[0-9A-F]{32}$ ]]
 }
 
+# wait_window: the rate limits count in fixed windows of $RL_WINDOW s
+# aligned on the epoch; a loop that must stay inside one window starts
+# in a fresh one when less than 30 s of the current one are left
+RL_WINDOW=3600
+wait_window() {
+	local left=$((RL_WINDOW - $(date +%s) % RL_WINDOW))
+	[ $left -lt 30 ] && sleep $((left + 1))
+}
+# claim_job SID [BRIDGE]: claim (batches of 10, long-poll 3 s) until the
+# job of SID is among the answer, at most 5 claims -> $job (its JSON,
+# "" when never seen); other jobs claimed on the way stay leased
+claim_job() {
+	local k
+	job=
+	for k in 1 2 3 4 5; do
+		req POST /bridge/v1/jobs/claim "${2:-$BR1}" '{"waitMs":3000,"maxJobs":10}'
+		job=$(jq -c ".jobs[]? | select(.jobId == \"$1\")" <<<"$body")
+		[ -n "$job" ] && return 0
+	done
+	return 1
+}
+
 # ---- bad input ----
 req POST /api/v1/authentication "" '{"account":"alice","serviceName":"x"}'
 jerr 401 UNAUTHORIZED
@@ -230,11 +257,28 @@ code=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer 
 body=$(cat "$tmp/body")
 jerr 431 HEADERS_TOO_LARGE
 ok $? "headers above max_headers/2: 431 HEADERS_TOO_LARGE (JSON)"
-code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+# past the hard limits libevent refuses the request itself; its answer
+# is still the API's JSON error (http.c replaces libevent's HTML page)
+code=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: application/json' --data-binary @<(head -c 70000 /dev/zero | tr '\0' a) \
     "$U/api/v1/authentication")
-[ "$code" = 413 ]
-ok $? "body above max_body_hard: cut by libevent with 413"
+body=$(cat "$tmp/body")
+jerr 413 PAYLOAD_TOO_LARGE
+ok $? "body above max_body_hard: cut by libevent, 413 PAYLOAD_TOO_LARGE (JSON)"
+code=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+    -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$U/api/v1/authentication/session/0000000000000000")
+body=$(cat "$tmp/body")
+jerr 400 BAD_REQUEST
+ok $? "headers above max_headers: cut by libevent, 400 BAD_REQUEST (JSON)"
+req PUT /api/v1/authentication "$KEY" '{}'
+jerr 501 NOT_IMPLEMENTED
+ok $? "a method libevent does not allow (PUT): 501 NOT_IMPLEMENTED (JSON)"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nbroken header line\r\n\r\n' |
+    timeout 10 curl -s -m 10 "telnet://127.0.0.1:$P1" >"$tmp/raw" 2>/dev/null
+body=$(sed -n '/^\r\{0,1\}$/,$p' "$tmp/raw" | tail -n +2)
+code=$(head -1 "$tmp/raw" | cut -d' ' -f2)
+jerr 400 BAD_REQUEST && grep -qi '^Content-Type: application/json' "$tmp/raw"
+ok $? "a malformed header line: 400 BAD_REQUEST (JSON), not libevent's HTML"
 code=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
     -H 'Content-Type: text/plain' --data-binary '{}' "$U/api/v1/authentication")
 body=$(cat "$tmp/body")
@@ -269,22 +313,24 @@ ok $? "POST /api/v1/authentication: session $sid, ticket $ticket"
 req GET "/api/v1/authentication/session/$sid?timeoutMs=0" "$KEY"
 [ "$code" = 200 ] && [ "$(jq -r .state <<<"$body")" = RUNNING ]
 ok $? "the session is RUNNING"
-req POST /bridge/v1/jobs/claim "$BR1" '{"leaseMs":1000,"waitMs":2000}'
+# a 4 s lease: bridge2's claim right after bridge1's must find it taken
+# (4 s of margin for two curls on a loaded machine), and its long-poll
+# claim returns as soon as the lease has run out (no fixed sleep)
+req POST /bridge/v1/jobs/claim "$BR1" '{"leaseMs":4000,"waitMs":2000}'
 job=$(jq -c '.jobs[0]' <<<"$body")
 lease1=$(jq -r .leaseId <<<"$job")
 [ "$code" = 200 ] && [ "$(jq -r .jobId <<<"$job")" = "$sid" ] &&
     [ "$(jq -r .msisdn <<<"$job")" = +37255500001 ] &&
     [ "$(jq -r .iccid <<<"$job")" = 8944100000000123456 ]
 ok $? "bridge1 claims the job (MSISDN, ICCID, lease)"
+req POST /bridge/v1/jobs/claim "$BR2" '{"leaseMs":5000}'
+[ "$code" = 200 ] && [ "$(jq '.jobs | length' <<<"$body")" = 0 ]
+ok $? "while leased, bridge2 gets nothing"
 reqhex=$(jq -r .request <<<"$job")
 build/bin/stkauth-pdu decode --as auth-request "$reqhex" >"$tmp/dec.txt" 2>&1 &&
     grep -q "$ticket" "$tmp/dec.txt" && grep -q "Example Bank login" "$tmp/dec.txt"
 ok $? "the job's request decodes (stkauth-pdu) with the ticket and service"
-req POST /bridge/v1/jobs/claim "$BR2" '{"leaseMs":5000}'
-[ "$code" = 200 ] && [ "$(jq '.jobs | length' <<<"$body")" = 0 ]
-ok $? "while leased, bridge2 gets nothing"
-sleep 1.3
-req POST /bridge/v1/jobs/claim "$BR2" '{"leaseMs":20000,"claimId":"b2-c1"}'
+req POST /bridge/v1/jobs/claim "$BR2" '{"leaseMs":20000,"claimId":"b2-c1","waitMs":15000}'
 lease2=$(jq -r '.jobs[0].leaseId' <<<"$body")
 [ "$(jq -r '.jobs[0].jobId' <<<"$body")" = "$sid" ] &&
     [ "$(jq -r '.jobs[0].attempt' <<<"$body")" = 2 ] && [ "$lease2" != "$lease1" ]
@@ -342,8 +388,8 @@ H=$(printf 'the document' | openssl dgst -sha256 -binary | base64)
 req POST /api/v1/authentication "$KEY" "{\"account\":\"erin\",\"serviceName\":\"Sign contract\",\"hashType\":\"SHA256\",\"hash\":\"$H\"}"
 sid=$(jq -r .sessionId <<<"$body")
 salt=$(jq -r .hashSalt <<<"$body")
-req POST /bridge/v1/jobs/claim "$BR1" '{"waitMs":3000,"maxJobs":10}'
-rq=$(jq -r ".jobs[] | select(.jobId == \"$sid\") | .request" <<<"$body")
+claim_job "$sid"
+rq=$(jq -r .request <<<"$job")
 resp=$($RESPOND "$rq" 8944100000000123498 "$tmp/kauth.hex" $V/p256_test_key.pem)
 req POST /bridge/v1/results "$BR1" "{\"resultId\":\"h-1\",\"msisdn\":\"+37255500005\",\"response\":\"$resp\"}"
 req GET "/api/v1/authentication/session/$sid?timeoutMs=10000" "$KEY"
@@ -369,12 +415,10 @@ flow() {
 	local acct=$1 msisdn=$2 iccid=$3 key=$4
 	shift 4
 	start "$acct"
-	req POST /bridge/v1/jobs/claim "$BR1" '{"waitMs":3000,"maxJobs":10}'
-	local j
-	j=$(jq -c ".jobs[] | select(.jobId == \"$sid\")" <<<"$body")
+	claim_job "$sid"
 	local lease rq
-	lease=$(jq -r .leaseId <<<"$j")
-	rq=$(jq -r .request <<<"$j")
+	lease=$(jq -r .leaseId <<<"$job")
+	rq=$(jq -r .request <<<"$job")
 	req POST "/bridge/v1/jobs/$sid/ack" "$BR1" "{\"leaseId\":\"$lease\"}"
 	resp=$($RESPOND "$rq" "$iccid" "$tmp/kauth.hex" "$key" "$@")
 	req POST /bridge/v1/results "$BR1" "{\"resultId\":\"$sid\",\"msisdn\":\"$msisdn\",\"response\":\"$resp\"}"
@@ -424,15 +468,15 @@ ok $? "an unknown account looks the same: NOT_BOUND"
 # delivery failures
 sqlite3 "$tmp/server.db" "UPDATE accounts SET failures = 0 WHERE name = 'alice'"
 start alice
-req POST /bridge/v1/jobs/claim "$BR1" '{"waitMs":3000,"maxJobs":10}'
-lease=$(jq -r ".jobs[] | select(.jobId == \"$sid\") | .leaseId" <<<"$body")
+claim_job "$sid"
+lease=$(jq -r .leaseId <<<"$job")
 req POST "/bridge/v1/jobs/$sid/delivery" "$BR1" "{\"leaseId\":\"$lease\",\"status\":\"FAILED\",\"detail\":\"+CMS ERROR: 38\"}"
 req GET "/api/v1/authentication/session/$sid?timeoutMs=0" "$KEY"
 [ "$(jq -r .result <<<"$body")" = DELIVERY_ERROR ]
 ok $? "delivery FAILED: DELIVERY_ERROR"
 start alice
-req POST /bridge/v1/jobs/claim "$BR1" '{"waitMs":3000,"maxJobs":10}'
-lease=$(jq -r ".jobs[] | select(.jobId == \"$sid\") | .leaseId" <<<"$body")
+claim_job "$sid"
+lease=$(jq -r .leaseId <<<"$job")
 req POST "/bridge/v1/jobs/$sid/delivery" "$BR1" "{\"leaseId\":\"$lease\",\"status\":\"POR_ERROR\",\"porStatus\":1}"
 req GET "/api/v1/authentication/session/$sid?timeoutMs=0" "$KEY"
 [ "$(jq -r .result <<<"$body")" = SIM_ERROR ] &&
@@ -454,6 +498,7 @@ req GET "/api/v1/authentication/session/$sid?timeoutMs=0" "$KEY"
 ok $? "the lock releases itself when its time is over"
 
 # ---- per-account rate limit (40 per window) ----
+wait_window
 for i in $(seq 1 40); do
 	req POST /api/v1/authentication "$KEY" '{"account":"frank","serviceName":"x"}'
 done
@@ -485,6 +530,32 @@ a=$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE event = 'session-
 ok $? "the audit log names the reason of a failure"
 ! grep -q "$K" "$tmp/plain.log" && ! grep -q "$KEY" "$tmp/plain.log"
 ok $? "neither K_auth nor the API key appear in the log"
+# each failed check of the flows above, counted once by its reason
+vf() { sed -n "s/^stkauth_verify_failures_total{reason=\"$1\"} //p" <<<"$m"; }
+[ "$(vf password)" = 1 ] && [ "$(vf other-card)" = 1 ] &&
+    [ "$(vf signature)" = 1 ] && [ "$(vf cert-no-certificate)" = 1 ] &&
+    [ "$(vf cert-wrong-identity)" = 1 ] && [ "$(vf cert-revoked)" = 0 ] &&
+    [ "$(vf late)" = 0 ]
+ok $? "/metrics: verification failures by reason ($(grep -c '^stkauth_verify_failures_total' <<<"$m") reasons)"
+hits=$(sed -n 's/^stkauth_cert_cache_total{outcome="hit"} //p' <<<"$m")
+[ -n "$hits" ] && [ "$hits" -ge 1 ]
+ok $? "/metrics: alice's certificate validated once, then from the cache ($hits hits)"
+# the open sessions and jobs are the store's (two fresh sessions, one
+# claimed), read before and after the scrape
+start alice
+start alice
+claim_job "$sid"
+db_open() {
+	sqlite3 "$tmp/server.db" "SELECT (SELECT count(*) FROM sessions WHERE state = 0) || ' ' ||
+	    (SELECT count(*) FROM jobs WHERE state = 0) || ' ' || (SELECT count(*) FROM jobs WHERE state = 1)"
+}
+before=$(db_open)
+m=$(curl -s -m 5 "$U/metrics")
+after=$(db_open)
+got="$(sed -n 's/^stkauth_sessions_open{state="RUNNING"} //p' <<<"$m") $(sed -n 's/^stkauth_jobs_open{state="QUEUED"} //p' <<<"$m") $(sed -n 's/^stkauth_jobs_open{state="LEASED"} //p' <<<"$m")"
+[ "$before" = "$after" ] && [ "$got" = "$before" ] && [ "${before%% *}" -ge 2 ] &&
+    grep -q '^# TYPE stkauth_jobs_open gauge$' <<<"$m"
+ok $? "/metrics: open sessions and jobs by state as the store has them ($got)"
 
 # ---- HTTPS, a second server process on the same store ----
 $SERVER -c "$tmp/tls.ini" 2>"$tmp/tls.log" &
@@ -507,8 +578,8 @@ code=$(curl -s -m 10 --cacert "$tmp/tls.pem" -o "$tmp/body" -w '%{http_code}' \
 tsid=$(jq -r .sessionId "$tmp/body")
 [ "$code" = 200 ]
 ok $? "HTTPS: a session started on the second process (UCS-2 service name)"
-req POST /bridge/v1/jobs/claim "$BR1" '{"waitMs":3000,"maxJobs":10}'
-[ "$(jq -r ".jobs[] | select(.jobId == \"$tsid\") | .msisdn" <<<"$body")" = +37255500001 ]
+claim_job "$tsid"
+[ "$(jq -r .msisdn <<<"$job")" = +37255500001 ]
 ok $? "the first process hands out the job created by the second"
 # ---- per-address rate limit: a third process with a store of its own ----
 RLKEY=$($SERVER --db "$tmp/rl.db" --add-api-key rp1 2>/dev/null)
@@ -520,6 +591,7 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 codes=""
+wait_window
 for i in 1 2 3 4; do
 	codes="$codes $(curl -s -m 5 -o "$tmp/body" -w '%{http_code}' \
 	    -H "Authorization: Bearer $RLKEY" -H 'Content-Type: application/json' \
@@ -533,22 +605,78 @@ ok $? "per-address rate limit (3 per window): the 4th start gets 429 ($codes)"
 kill -TERM "$RPID"
 wait "$RPID"
 
-# ---- SIGTERM ----
+# ---- SIGTERM drains ----
+# gina's certificate file is a FIFO: the worker verifying her result
+# blocks in open() until the test writes the certificate into it, so a
+# verification is in progress when the signal comes
+# gina_result: start a session for gina, claim, post her signed answer
+gina_result() {
+	start gina
+	gsid=$sid
+	claim_job "$gsid"
+	resp=$($RESPOND "$(jq -r .request <<<"$job")" 8944100000000123506 \
+	    "$tmp/kauth.hex" $V/rsa2048_test_key.pem)
+	req POST /bridge/v1/results "$BR1" "{\"resultId\":\"$gsid\",\"msisdn\":\"+37255500007\",\"response\":\"$resp\"}"
+}
+sess_row() { sqlite3 "$tmp/server.db" "SELECT state || ' ' || result FROM sessions WHERE id = '$1'"; }
+mkfifo "$tmp/certs/gina.pem"
+gina_result
+[ "$code" = 202 ] && [ "$(sess_row "$gsid")" = "1 0" ]
+ok $? "gina's result accepted (202), VERIFYING while her certificate is awaited"
 curl -s -m 20 -o "$tmp/late.json" -H "Authorization: Bearer $KEY" \
     "$U/api/v1/authentication/session/$tsid?timeoutMs=15000" &
 latepid=$!
 pids+=($latepid)
 sleep 0.3
 kill -TERM "$SPID"
+sleep 0.5
+curl -s -m 5 -o /dev/null "$U/healthz"
+crc=$?
+kill -0 "$SPID" 2>/dev/null && [ $crc = 7 ]
+ok $? "SIGTERM: draining, the server refuses new connections (curl exit $crc)"
+wait $latepid
+[ "$(jq -r .error.code "$tmp/late.json")" = SHUTTING_DOWN ]
+ok $? "a long-poll in progress is answered 503 SHUTTING_DOWN"
+timeout 5 sh -c "cat '$tmp/gina.pem' >'$tmp/certs/gina.pem'"
 for i in $(seq 1 50); do
 	kill -0 "$SPID" 2>/dev/null || break
 	sleep 0.1
 done
 ! kill -0 "$SPID" 2>/dev/null && wait "$SPID"
-ok $? "SIGTERM: the server exits 0 within 5 s"
-wait $latepid
-[ "$(jq -r .error.code "$tmp/late.json")" = SHUTTING_DOWN ]
-ok $? "a long-poll in progress is answered 503 SHUTTING_DOWN"
+ok $? "SIGTERM: the server exits 0 once the accepted result is verified"
+[ "$(sess_row "$gsid")" = "2 1" ]
+ok $? "the result accepted before SIGTERM was verified and stored: OK"
+
+# ---- a start re-verifies what a killed server left VERIFYING ----
+restart() {
+	$SERVER -c "$tmp/plain.ini" 2>>"$tmp/plain2.log" &
+	pids+=($!)
+	SPID=$!
+	for i in $(seq 1 50); do
+		curl -s -o /dev/null "$U/healthz" && break
+		sleep 0.1
+	done
+}
+rm -f "$tmp/certs/gina.pem"
+mkfifo "$tmp/certs/gina.pem"
+restart
+gina_result
+sleep 0.3
+kill -KILL "$SPID"
+wait "$SPID" 2>/dev/null
+[ "$code" = 202 ] && [ "$(sess_row "$gsid")" = "1 0" ]
+ok $? "SIGKILL in the middle of a verification leaves the session VERIFYING"
+rm -f "$tmp/certs/gina.pem"
+cp "$tmp/gina.pem" "$tmp/certs/gina.pem"
+restart
+req GET "/api/v1/authentication/session/$gsid?timeoutMs=10000" "$KEY"
+[ "$(jq -r .state <<<"$body")" = COMPLETE ] && [ "$(jq -r .result <<<"$body")" = OK ] &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE event = 'result-reverify' AND session_id = '$gsid'")" = 1 ] &&
+    curl -s -m 5 "$U/metrics" | grep -q '^stkauth_sessions_reverified_total 1$'
+ok $? "the next start verifies it again (as of its arrival): COMPLETE / OK"
+kill -TERM "$SPID"
+wait "$SPID"
+ok $? "the restarted server stops cleanly"
 kill -TERM "$TPID"
 wait "$TPID"
 ok $? "the HTTPS process stops cleanly too"

@@ -149,6 +149,12 @@ flow alice +37255500001 8944100000000123456 "$CA/certs/alice.key"
 ok $? "alice: certificate from LDAP, CRL from the CA entry: OK ($result)"
 jq -r .cert <<<"$body" | base64 -d | cmp -s - "$CA/certs/alice.der"
 ok $? "the answer's certificate is the one published in LDAP"
+m=$(curl -s -m 5 "$U/metrics")
+lc=$(sed -n 's/^stkauth_ldap_lookup_seconds_count //p' <<<"$m")
+linf=$(sed -n 's/^stkauth_ldap_lookup_seconds_bucket{le="+Inf"} //p' <<<"$m")
+grep -q '^# TYPE stkauth_ldap_lookup_seconds histogram$' <<<"$m" &&
+    [ -n "$lc" ] && [ "$lc" -ge 1 ] && [ "$linf" = "$lc" ]
+ok $? "/metrics: the LDAP lookup latency histogram counts the search ($lc)"
 flow zoe +37255500009 8944100000000123498 "$CA/certs/alice.key"
 reason() { sqlite3 "$T/server.db" "SELECT reason FROM sessions WHERE id = '$sid'"; }
 [ "$result" = CERT_INVALID ] && grep -q "no-certificate" <<<"$(reason)"

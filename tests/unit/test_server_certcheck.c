@@ -695,6 +695,88 @@ test_new_errors(void **state)
 	certcheck_free(NULL);
 }
 
+/*
+ * The certificate cache (certcache.h): a validation is reused for the
+ * same DER, CRLs, account and MSISDN only; a new CRL, another identity
+ * or a time past the chain's notAfter validates afresh; bounded LRU.
+ */
+static void
+cache_expect(const struct certcheck *cc, int which, int crl,
+    const char *account, int64_t at, int reason, unsigned long *hits,
+    unsigned long *misses)
+{
+	struct certcheck_der c = { F.cert[which], F.cert_len[which] };
+	struct certcheck_der r = { F.crl[crl], F.crl_len[crl] };
+	struct certcheck_result res;
+
+	assert_int_equal(certcheck_verify(cc, &c, 1, &r, 1, account, MSISDN,
+	    at, &res), reason == CERTCHECK_OK ? STK_OK : STK_E_VERIFY);
+	assert_int_equal(res.reason, reason);
+	if (reason == CERTCHECK_OK)
+		assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(res.cert),
+		    F.user_key), 1);
+	certcheck_result_clear(&res);
+	certcheck_cache_stats(cc, hits, misses);
+}
+
+static void
+test_cache(void **state)
+{
+	struct certcheck_config cfg = { .ca_file = F.ca_file,
+	    .require_crl = true, .cache_max = 3, .cache_ttl_s = 3600 };
+	struct certcheck *cc = NULL;
+	unsigned long h = 0, m = 0;
+	int64_t now = (int64_t)F.now;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(certcheck_new(&cfg, &cc, err, sizeof(err)), STK_OK);
+	cache_expect(cc, C_REVOKED, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK,
+	    &h, &m);
+	assert_true(h == 0 && m == 1);
+	cache_expect(cc, C_REVOKED, R_OLD_EMPTY, ACCOUNT, now + 10,
+	    CERTCHECK_OK, &h, &m);
+	assert_true(h == 1 && m == 1);
+	/* the CRL that revokes it: never hidden by the cached validation */
+	cache_expect(cc, C_REVOKED, R_REVOKED, ACCOUNT, now + 20,
+	    CERTCHECK_REVOKED, &h, &m);
+	assert_true(h == 1 && m == 2);
+	/* another identity, a time before the validation, one past the
+	 * CRL's nextUpdate (the end of the validation's span): checked
+	 * afresh */
+	cache_expect(cc, C_REVOKED, R_OLD_EMPTY, "bob", now + 30,
+	    CERTCHECK_WRONG_IDENTITY, &h, &m);
+	assert_true(h == 1 && m == 3);
+	cache_expect(cc, C_REVOKED, R_OLD_EMPTY, ACCOUNT, now - 10,
+	    CERTCHECK_OK, &h, &m);
+	assert_true(h == 1 && m == 4);
+	cache_expect(cc, C_REVOKED, R_OLD_EMPTY, ACCOUNT, now + 60 * DAY,
+	    CERTCHECK_REVOCATION_UNKNOWN, &h, &m);
+	assert_true(h == 1 && m == 5);
+	certcheck_free(cc);
+
+	/* three entries: a CRL and two certificates; a third evicts the
+	 * least recently used */
+	cc = NULL;
+	assert_int_equal(certcheck_new(&cfg, &cc, err, sizeof(err)), STK_OK);
+	cache_expect(cc, C_GOOD, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK, &h,
+	    &m);
+	cache_expect(cc, C_CN_ONLY, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK,
+	    &h, &m);
+	cache_expect(cc, C_GOOD, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK, &h,
+	    &m);
+	assert_true(h == 1 && m == 2);
+	cache_expect(cc, C_REVOKED, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK,
+	    &h, &m);	/* evicts C_CN_ONLY */
+	cache_expect(cc, C_GOOD, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK, &h,
+	    &m);
+	assert_true(h == 2 && m == 3);
+	cache_expect(cc, C_CN_ONLY, R_OLD_EMPTY, ACCOUNT, now, CERTCHECK_OK,
+	    &h, &m);
+	assert_true(h == 2 && m == 4);
+	certcheck_free(cc);
+}
+
 static void
 test_tel_uri_vectors(void **state)
 {
@@ -775,6 +857,7 @@ main(void)
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_revoked_ldap_crl),
 		cmocka_unit_test(test_revoked_crl_file),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_revocation_unknown),
 		cmocka_unit_test(test_untrusted),
 		cmocka_unit_test(test_key_usage),

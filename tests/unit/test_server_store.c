@@ -441,6 +441,69 @@ test_rate_windows(void **state)
 	}
 }
 
+/*
+ * Nested transactions: an inner call's failure undoes its own writes
+ * only (SAVEPOINT); the outer rollback undoes everything; a commit
+ * keeps everything.  The VERIFYING listing of a start and the gauges.
+ */
+static void
+test_tx_nesting_and_verifying(void **state)
+{
+	struct fx *f = *state;
+	struct store_tx outer;
+	struct store_session s;
+	char ids[4][2 * STK_AUTH_SESSION_ID_LEN + 1];
+	int64_t n = 0, ns[2], nj[4];
+	size_t k = 0;
+
+	assert_int_equal(store_tx_begin(f->st, &outer), STK_OK);
+	assert_true(outer.outer);
+	mksession(f, "00000000000000A1", 1000, 100000);
+	/* the same id again fails inside: the first insert stays */
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "00000000000000A1");
+	s.rp_id = f->rp;
+	assert_int_equal(store_session_insert(f->st, &s, true, 1000),
+	    STK_E_DUPLICATE);
+	assert_int_equal(store_audit(f->st, 1000, "00000000000000A1", "alice",
+	    "tx-test", NULL, NULL, NULL), STK_OK);
+	assert_int_equal(store_tx_end(f->st, &outer, false), STK_OK);
+	assert_int_equal(store_session_get(f->st, "00000000000000A1", &s),
+	    STK_E_NOT_FOUND);
+	assert_int_equal(store_audit_count(f->st, "tx-test", &n), STK_OK);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(store_tx_begin(f->st, &outer), STK_OK);
+	mksession(f, "00000000000000A1", 1000, 100000);
+	mksession(f, "00000000000000A2", 1000, 100000);
+	mksession(f, "00000000000000A3", 1000, 100000);
+	assert_int_equal(store_tx_end(f->st, &outer, true), STK_OK);
+	/* RUNNING -> VERIFYING stamps received */
+	assert_int_equal(store_session_transition(f->st, "00000000000000A1",
+	    SRV_ST_RUNNING, SRV_ST_VERIFYING, SRV_RES_NONE, "",
+	    (const uint8_t *)"\x01", 1, NULL, 0, 2000), STK_OK);
+	assert_int_equal(store_session_transition(f->st, "00000000000000A2",
+	    SRV_ST_RUNNING, SRV_ST_VERIFYING, SRV_RES_NONE, "",
+	    (const uint8_t *)"\x01", 1, NULL, 0, 5000), STK_OK);
+	assert_int_equal(store_session_get(f->st, "00000000000000A1", &s),
+	    STK_OK);
+	assert_int_equal(s.received, 2000);
+	store_session_clear(&s);
+	/* a start at 3000 re-verifies A1 only; paging by id */
+	assert_int_equal(store_session_verifying(f->st, 3000, "", ids, 4, &k),
+	    STK_OK);
+	assert_int_equal(k, 1);
+	assert_string_equal(ids[0], "00000000000000A1");
+	assert_int_equal(store_session_verifying(f->st, 9000, ids[0], ids, 4,
+	    &k), STK_OK);
+	assert_int_equal(k, 1);
+	assert_string_equal(ids[0], "00000000000000A2");
+	assert_int_equal(store_open_counts(f->st, ns, nj), STK_OK);
+	assert_int_equal(ns[0], 1);	/* A3 RUNNING */
+	assert_int_equal(ns[1], 2);
+	assert_int_equal(nj[JOB_QUEUED], 3);
+}
+
 static void
 test_audit(void **state)
 {
@@ -480,6 +543,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rate_windows, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_nesting_and_verifying,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

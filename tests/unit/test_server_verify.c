@@ -56,7 +56,8 @@ dbl_free(struct cert_source *cs)
 }
 
 static struct dbl dbl;
-static struct cert_source src = { "double", dbl_fetch, dbl_free, &dbl };
+static struct cert_source src = { .name = "double", .fetch = dbl_fetch,
+    .free = dbl_free, .priv = &dbl };
 
 /* ---- fixtures ------------------------------------------------------- */
 

@@ -1,0 +1,222 @@
+/*
+ * web_sess.c - web sessions of the login page, in memory.
+ *
+ * A web session is what the cookie names: the state of one browser going
+ * through the three steps (web.h enum web_state), its CSRF token and its
+ * CAPTCHA challenge.  Cookie values and tokens are secret_generate()
+ * strings (256 random bits).  The table is keyed by SHA-256 of the cookie
+ * value, compared with CRYPTO_memcmp, so neither the hash chains nor the
+ * comparison leak timing about a guessed value.  A least-recently-used
+ * list bounds the table (max sessions; the oldest goes first) and lets
+ * the sweeper stop at the first session still in use.
+ *
+ * Nothing here is durable: a server restart signs everybody out of the
+ * page (docs/WEB.md §5).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "server.h"
+#include "web.h"
+
+TAILQ_HEAD(web_lru, web_sess);
+
+struct web_sessions {
+	struct web_sess **buckets;
+	size_t nbuckets;		/* a power of two */
+	unsigned count, max;
+	struct web_lru lru;		/* least recently used first */
+};
+
+int
+web_sessions_new(unsigned max, struct web_sessions **out)
+{
+	struct web_sessions *t;
+
+	if (max == 0 || (t = calloc(1, sizeof(*t))) == NULL)
+		return max == 0 ? STK_E_ARG : STK_E_NOMEM;
+	t->max = max;
+	t->nbuckets = 64;
+	while (t->nbuckets < max && t->nbuckets < (1u << 20))
+		t->nbuckets <<= 1;
+	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
+		free(t);
+		return STK_E_NOMEM;
+	}
+	TAILQ_INIT(&t->lru);
+	*out = t;
+	return STK_OK;
+}
+
+static void
+sess_wipe_free(struct web_sess *s)
+{
+	OPENSSL_cleanse(s, sizeof(*s));
+	free(s);
+}
+
+void
+web_sessions_free(struct web_sessions *t)
+{
+	struct web_sess *s;
+
+	if (t == NULL)
+		return;
+	while ((s = TAILQ_FIRST(&t->lru)) != NULL) {
+		TAILQ_REMOVE(&t->lru, s, lru);
+		sess_wipe_free(s);
+	}
+	free(t->buckets);
+	free(t);
+}
+
+unsigned
+web_sessions_count(const struct web_sessions *t)
+{
+	return t->count;
+}
+
+static int
+key_of(const char *id, uint8_t key[32])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(id, strlen(id), key, &n, EVP_sha256(), NULL) == 1 &&
+	    n == 32 ? STK_OK : STK_E_CRYPTO;
+}
+
+static size_t
+bucket_of(const struct web_sessions *t, const uint8_t key[32])
+{
+	size_t h = 0;
+
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | key[i];
+	return h & (t->nbuckets - 1);
+}
+
+static void
+unlink_hash(struct web_sessions *t, struct web_sess *s)
+{
+	struct web_sess **pp = &t->buckets[bucket_of(t, s->key)];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = s->next;
+	s->next = NULL;
+}
+
+static void
+link_hash(struct web_sessions *t, struct web_sess *s)
+{
+	size_t b = bucket_of(t, s->key);
+
+	s->next = t->buckets[b];
+	t->buckets[b] = s;
+}
+
+void
+web_sess_drop(struct web_sessions *t, struct web_sess *s)
+{
+	unlink_hash(t, s);
+	TAILQ_REMOVE(&t->lru, s, lru);
+	t->count--;
+	sess_wipe_free(s);
+}
+
+struct web_sess *
+web_sess_find(struct web_sessions *t, const char *id, int64_t now,
+    int64_t idle_ms, int64_t signed_ms)
+{
+	uint8_t key[32];
+	struct web_sess *s;
+
+	if (strlen(id) != WEB_ID_LEN || key_of(id, key) != STK_OK)
+		return NULL;
+	for (s = t->buckets[bucket_of(t, key)]; s; s = s->next)
+		if (CRYPTO_memcmp(s->key, key, sizeof(key)) == 0)
+			break;
+	if (s == NULL)
+		return NULL;
+	if (now - s->seen > idle_ms || (s->state == WEB_SIGNED_IN &&
+	    now - s->signed_in_at > signed_ms)) {
+		web_sess_drop(t, s);
+		return NULL;
+	}
+	s->seen = now;
+	TAILQ_REMOVE(&t->lru, s, lru);
+	TAILQ_INSERT_TAIL(&t->lru, s, lru);
+	return s;
+}
+
+/* Fresh cookie value, key and CSRF token into s (not linked). */
+static int
+new_ids(struct web_sess *s)
+{
+	int rc;
+
+	if ((rc = secret_generate("ws", s->id, sizeof(s->id))) != STK_OK ||
+	    (rc = secret_generate("ct", s->csrf, sizeof(s->csrf))) != STK_OK)
+		return rc;
+	return key_of(s->id, s->key);
+}
+
+struct web_sess *
+web_sess_create(struct web_sessions *t, int64_t now)
+{
+	struct web_sess *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if (new_ids(s) != STK_OK) {
+		sess_wipe_free(s);
+		return NULL;
+	}
+	s->state = WEB_ANON;
+	s->created = s->seen = now;
+	while (t->count >= t->max)
+		web_sess_drop(t, TAILQ_FIRST(&t->lru));
+	link_hash(t, s);
+	TAILQ_INSERT_TAIL(&t->lru, s, lru);
+	t->count++;
+	return s;
+}
+
+int
+web_sess_regenerate(struct web_sessions *t, struct web_sess *s)
+{
+	int rc;
+
+	unlink_hash(t, s);
+	rc = new_ids(s);
+	link_hash(t, s);
+	return rc;
+}
+
+unsigned
+web_sess_sweep(struct web_sessions *t, int64_t now, int64_t idle_ms)
+{
+	struct web_sess *s;
+	unsigned n = 0;
+
+	while ((s = TAILQ_FIRST(&t->lru)) != NULL && now - s->seen > idle_ms) {
+		web_sess_drop(t, s);
+		n++;
+	}
+	return n;
+}
+
+bool
+web_csrf_ok(const struct web_sess *s, const char *token)
+{
+	size_t n = strlen(token);
+
+	/* lengths are public (fixed); the contents compare in constant time */
+	return n == WEB_ID_LEN && strlen(s->csrf) == WEB_ID_LEN &&
+	    CRYPTO_memcmp(s->csrf, token, WEB_ID_LEN) == 0;
+}

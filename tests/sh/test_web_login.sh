@@ -1,0 +1,176 @@
+#!/bin/bash
+# test_web_login.sh - the login page of stkauth-server (docs/WEB.md) with
+# curl against the real server over plain HTTP on loopback (fixture:
+# tests/helpers/web_lib.sh): configuration checks, security headers and
+# the cookie, CSRF, form decoding of bad input, escaping, 404/405, the
+# same answer for unknown and unbound accounts, the CAPTCHA policies
+# "always" and "never", the PNG and its text alternative, single-use
+# challenges, secrets kept out of the log, SIGTERM.  The browser tests
+# are test_web_browser.sh.  TAP output; run from the repository root.
+set -u
+
+source tests/helpers/web_lib.sh
+
+# ---- configuration checks ----
+$SERVER -n -c "$tmp/never.ini" >/dev/null 2>&1
+ok $? "-n accepts the [web] section"
+sed 's/^captcha = .*/captcha = maybe/' "$tmp/never.ini" >"$tmp/bad1.ini"
+out=$($SERVER -n -c "$tmp/bad1.ini" 2>&1)
+[ $? -ne 0 ] && grep -q "captcha: expected always, after or never" <<<"$out"
+ok $? "-n refuses an unknown CAPTCHA policy"
+sed "s/^service_name = .*/service_name = $(printf 'A%.0s' $(seq 1 53))/" \
+    "$tmp/never.ini" >"$tmp/bad2.ini"
+out=$($SERVER -n -c "$tmp/bad2.ini" 2>&1)
+[ $? -ne 0 ] && grep -q "service_name: longer than 52" <<<"$out"
+ok $? "-n refuses a service name beyond the STK limit (53 septets)"
+sed 's/^captcha_after = 2/cookie_name = bad;name/' "$tmp/never.ini" >"$tmp/bad3.ini"
+out=$($SERVER -n -c "$tmp/bad3.ini" 2>&1)
+[ $? -ne 0 ] && grep -q "cookie_name: not an RFC 6265 cookie name" <<<"$out"
+ok $? "-n refuses a cookie name that is not a token"
+
+# ---- curl: headers, cookie, CSRF, bad forms ----
+curl -s -m 10 -D "$tmp/h1" -o "$tmp/p1" "$U/"
+grep -qi "^Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" "$tmp/h1" &&
+    grep -qi '^X-Content-Type-Options: nosniff' "$tmp/h1" &&
+    grep -qi '^Referrer-Policy: no-referrer' "$tmp/h1" &&
+    grep -qi '^X-Frame-Options: DENY' "$tmp/h1" &&
+    grep -qi '^Cache-Control: no-store' "$tmp/h1"
+ok $? "GET /: strict CSP, nosniff, no referrer, no framing, no-store"
+grep -qiE '^Set-Cookie: __Host-stkauth=ws_[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly; SameSite=Strict' "$tmp/h1"
+ok $? "the cookie: __Host- name, Secure, HttpOnly, SameSite=Strict, Path=/"
+! grep -qiE '<script>|style=|<style|https?://' "$tmp/p1"
+ok $? "the page has no inline script or style and no external resource"
+COOKIE=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/h1" | head -1)
+TOKEN=$(grep -o 'ct_[A-Za-z0-9_-]*' "$tmp/p1" | head -1)
+post() {	# post PATH BODY [CONTENT-TYPE] -> $code, $page
+	code=$(curl -s -m 10 -o "$tmp/post" -w '%{http_code}' \
+	    -H "Cookie: __Host-stkauth=$COOKIE" \
+	    -H "Content-Type: ${3:-application/x-www-form-urlencoded}" \
+	    --data-binary "$2" "$U$1")
+	page=$(cat "$tmp/post")
+}
+post /login "account=alice"
+[ "$code" = 403 ] && grep -q 'This form has expired' <<<"$page"
+ok $? "POST /login without the CSRF token: 403"
+last=${TOKEN: -1}
+post /login "csrf=${TOKEN%?}$([ "$last" = A ] && echo B || echo A)&account=alice"
+[ "$code" = 403 ]
+ok $? "POST /login with a wrong CSRF token: 403"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data "csrf=$TOKEN&account=alice" "$U/login")
+[ "$code" = 403 ]
+ok $? "POST /login without the cookie (another site's form): 403"
+post /login "csrf=$TOKEN&account=al%ZZice"
+[ "$code" = 400 ] && grep -q 'could not be read' <<<"$page"
+ok $? "a malformed %-escape: 400"
+post /login "csrf=$TOKEN&account=alice&account=bob"
+[ "$code" = 400 ]
+ok $? "a field given twice: 400"
+post /login "csrf=$TOKEN&account=alice&admin=1"
+[ "$code" = 400 ]
+ok $? "an unknown field: 400"
+post /login "csrf=$TOKEN&account=al%00ice"
+[ "$code" = 400 ]
+ok $? "a NUL in a field: 400"
+post /login "csrf=$TOKEN&password=%C3%28"
+[ "$code" = 400 ]
+ok $? "a value that is not UTF-8: 400"
+post /login "csrf=$TOKEN&account=alice&password=$(head -c 5000 /dev/zero | tr '\0' a)"
+[ "$code" = 400 ]
+ok $? "a body above 4 KiB: 400"
+post /login "csrf=$TOKEN&account=alice" text/plain
+[ "$code" = 415 ]
+ok $? "a body that is not a form: 415"
+post /login "csrf=$TOKEN&account="
+[ "$code" = 422 ] && grep -q 'Enter your account name' <<<"$page" &&
+    grep -q 'aria-invalid="true"' <<<"$page"
+ok $? "an empty account: the form again with the error (422)"
+post /login "csrf=$TOKEN&account=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+[ "$code" = 422 ] && grep -q 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' <<<"$page" &&
+    ! grep -q '<script>alert' <<<"$page"
+ok $? "an account name with markup is escaped when shown again"
+code=$(curl -s -m 10 -o "$tmp/p404" -w '%{http_code}' "$U/nothing-here")
+[ "$code" = 404 ] && grep -q 'Page not found' "$tmp/p404"
+ok $? "an unknown path: the 404 page"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$U/login")
+[ "$code" = 405 ]
+ok $? "GET /login: 405"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer x" "$U/api/v1/authentication/session/0000000000000000")
+[ "$code" = 401 ]
+ok $? "the REST API is untouched by the page (401 without a key)"
+ct=$(curl -s -m 10 -o "$tmp/css" -w '%{content_type}' "$U/static/web.css")
+[ "$ct" = "text/css; charset=utf-8" ] && grep -q 'focus-visible' "$tmp/css"
+ok $? "the stylesheet is served from /static/ (text/css)"
+ct=$(curl -s -m 10 -o /dev/null -w '%{content_type}' "$U/static/web.js")
+[ "$ct" = "text/javascript; charset=utf-8" ]
+ok $? "the script is served from /static/ (text/javascript)"
+
+# the same response whatever the account: unknown vs not bound
+login_as() {	# login_as ACCOUNT PASSWORD -> $code $loc (fresh session)
+	local c t
+	curl -s -m 10 -D "$tmp/hh" -o "$tmp/pp" "$U/"
+	c=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/hh" | head -1)
+	t=$(grep -o 'ct_[A-Za-z0-9_-]*' "$tmp/pp" | head -1)
+	code=$(curl -s -m 10 -D "$tmp/lh" -o "$tmp/lb" -w '%{http_code}' \
+	    -H "Cookie: __Host-stkauth=$c" --data "csrf=$t&account=$1&password=$2" "$U/login")
+	loc=$(grep -i '^Location:' "$tmp/lh" | tr -d '\r')
+	curl -s -m 10 -o "$tmp/wait" -H "Cookie: __Host-stkauth=$c" "$U/wait"
+	sed -n '/<main/,/<\/main>/p' "$tmp/wait" >"$tmp/main-$1"
+}
+login_as nobody x; c1=$code; l1=$loc
+login_as carol x; c2=$code; l2=$loc
+[ "$c1" = 303 ] && [ "$c2" = 303 ] && [ "$l1" = "Location: /wait" ] && [ "$l2" = "$l1" ] &&
+    cmp -s "$tmp/main-nobody" "$tmp/main-carol" && grep -q 'We could not sign you in' "$tmp/main-carol"
+ok $? "unknown and unbound accounts: the same 303 and the same page"
+[ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM sessions WHERE account = 'nobody' AND result = 4")" -ge 1 ]
+ok $? "the unknown account still went through the REST session code (NOT_BOUND row)"
+
+# CAPTCHA "always" and "never"
+UA=http://127.0.0.1:$P3
+curl -s -m 10 -D "$tmp/ah" -o "$tmp/ap" "$UA/"
+AC=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/ah" | head -1)
+AT=$(grep -o 'ct_[A-Za-z0-9_-]*' "$tmp/ap" | head -1)
+grep -q 'id="captcha-img"' "$tmp/ap" && grep -q 'alt="A picture of 5' "$tmp/ap"
+ok $? "policy always: the first visit shows a CAPTCHA with a text alternative"
+ct=$(curl -s -m 10 -o "$tmp/cap.png" -w '%{content_type}' -H "Cookie: __Host-stkauth=$AC" "$UA/captcha.png")
+[ "$ct" = image/png ] && [ "$(head -c 8 "$tmp/cap.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+ok $? "the CAPTCHA is a PNG"
+curl -s -m 10 -o "$tmp/cap2.png" -H "Cookie: __Host-stkauth=$AC" "$UA/captcha.png"
+cmp -s "$tmp/cap.png" "$tmp/cap2.png"
+ok $? "the same challenge draws the same picture (no averaging)"
+code=$(curl -s -m 10 -o "$tmp/ar" -w '%{http_code}' -H "Cookie: __Host-stkauth=$AC" \
+    --data "csrf=$AT&account=nobody" "$UA/login")
+[ "$code" = 422 ] && grep -q 'did not match' "$tmp/ar"
+ok $? "policy always: no CAPTCHA answer, the form again (422)"
+words=$(curl -s -m 10 -H "Cookie: __Host-stkauth=$AC" "$UA/captcha/text" | grep -c '^<li>')
+[ "$words" = 5 ]
+ok $? "the text alternative spells 5 characters as words"
+ans=$(curl -s -m 10 -H "Cookie: __Host-stkauth=$AC" "$UA/captcha/text" | sed -n 's/^<li>\(.*\)<\/li>$/\1/p' |
+    sed -e 's/^two$/2/;s/^three$/3/;s/^four$/4/;s/^five$/5/;s/^six$/6/;s/^seven$/7/;s/^eight$/8/;s/^nine$/9/' -e 's/ as in .*//' | tr -d '\n')
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Cookie: __Host-stkauth=$AC" \
+    --data "csrf=$AT&account=nobody&captcha=$(tr 'A-Z' 'a-z' <<<"$ans")" "$UA/login")
+[ "$code" = 303 ]
+ok $? "the right answer (any case) passes: 303 /wait"
+curl -s -m 10 -o /dev/null -H "Cookie: __Host-stkauth=$AC" "$UA/"
+code=$(curl -s -m 10 -o "$tmp/ar" -w '%{http_code}' -H "Cookie: __Host-stkauth=$AC" \
+    --data "csrf=$AT&account=nobody&captcha=$ans" "$UA/login")
+[ "$code" = 422 ]
+ok $? "a challenge is single use: the same answer again fails"
+for i in 1 2 3 4; do login_as nobody x; done
+curl -s -m 10 -o "$tmp/np" "$U/"
+! grep -q 'captcha' "$tmp/np"
+ok $? "policy never: no CAPTCHA after many failures"
+
+# ---- the server keeps its secrets out of the log; stops cleanly ----
+! grep -q "$PATPW" "$tmp/server.log" && ! grep -q 'ws_[A-Za-z0-9_-]\{43\}' "$tmp/server.log" &&
+    ! grep -q 'ct_[A-Za-z0-9_-]\{43\}' "$tmp/server.log"
+ok $? "no password, cookie value or CSRF token in the log"
+kill -TERM "$SPID"
+for i in $(seq 1 50); do
+	kill -0 "$SPID" 2>/dev/null || break
+	sleep 0.1
+done
+! kill -0 "$SPID" 2>/dev/null && wait "$SPID"
+ok $? "SIGTERM: the server with the page exits 0"
+
+echo "1..$n"
+[ $fails -eq 0 ]
