@@ -3,7 +3,9 @@
  * request at a time, driven by the proactive commands it sends and the
  * TERMINAL RESPONSEs it gets back.
  *
- *   request --> [PROVIDE LOCAL INFORMATION date/time: freshness, §5]
+ *   request --> accepted (CARD_APP_READY) until the toolkit is free: a
+ *               PoR sent by SMS-SUBMIT goes first (ota_layer.c)
+ *           --> [PROVIDE LOCAL INFORMATION date/time: freshness, §5]
  *           --> SELECT ITEM "Confirm" / "Reject"   (or DISPLAY TEXT that
  *               the user clears to confirm, when the terminal has no
  *               SELECT ITEM, TS 102 223 §5.2)
@@ -365,16 +367,28 @@ applet_request(struct card *c, const uint8_t *data, size_t len,
 	c->tk.kid = kid;
 	log_info("auth: request for a session, PIN %s",
 	    c->tk.req.pin_required ? "required" : "not required");
+	/* The dialogue waits for the toolkit: a PoR the SPI wants by
+	 * SMS-SUBMIT is queued after this and goes first (tk_kick). */
+	c->tk.app_state = CARD_APP_READY;
+	return STK_OK;
+}
+
+void
+applet_start(struct card *c)
+{
+	int r;
+
+	if (c->tk.app_state != CARD_APP_READY)
+		return;
 	if (tp_has_pli_datetime(c)) {
 		if ((r = ask_time(c)) == STK_OK) {
 			c->tk.app_state = CARD_APP_WAIT_TIME;
-			return STK_OK;
+			return;
 		}
 		log_warn("auth: PROVIDE LOCAL INFORMATION: %s",
 		    stk_strerror(r));
 	}
 	present(c);
-	return STK_OK;
 }
 
 /* The date-time object (tag 26, TS 102 223 §8.39: SCTS coding) of a

@@ -170,9 +170,20 @@ typedef int (*card_persist_fn)(const struct card_data *d, void *arg);
 /* Where the authentication applet is in one request (applet.c). */
 enum card_app_state {
 	CARD_APP_IDLE = 0,
+	CARD_APP_READY,		/* request accepted; the dialogue starts
+				 * when the toolkit is free (tk_kick: after
+				 * a PoR sent by SMS-SUBMIT) */
 	CARD_APP_WAIT_TIME,	/* PROVIDE LOCAL INFORMATION sent */
 	CARD_APP_WAIT_DECISION,	/* SELECT ITEM / DISPLAY TEXT sent */
 	CARD_APP_WAIT_PIN,	/* GET INPUT (hidden) sent */
+};
+
+/* What a queued SMS-SUBMIT carries: it chooses the alpha identifier of
+ * its SEND SHORT MESSAGE (toolkit.c). */
+enum card_sms_kind {
+	CARD_SMS_AUTH = 0,	/* the auth response: "Sending authentication" */
+	CARD_SMS_POR,		/* a PoR: null alpha, nothing shown */
+	CARD_SMS_KIND_COUNT
 };
 
 struct card_tk {
@@ -190,6 +201,7 @@ struct card_tk {
 	/* SMS-SUBMIT TPDUs to send, one SEND SHORT MESSAGE each. */
 	uint8_t sms[CARD_SMS_QUEUE][CARD_TPDU_MAX];
 	size_t sms_len[CARD_SMS_QUEUE];
+	uint8_t sms_kind[CARD_SMS_QUEUE];	/* enum card_sms_kind */
 	unsigned nsms;		/* queued */
 	unsigned sms_head;	/* index of the one being sent */
 	/* The applet's request in progress. */
@@ -417,11 +429,16 @@ struct card_keyset *card_keyset_find_free(struct card_data *d);
  * SMS-DELIVER must be a (U)SIM data download (TP-PID 7F) carrying one
  * command packet (UDH IEI 70); the packet is verified against the key sets
  * and the TAR registry (lib/ota.h), the new counter persisted, the data
- * handed to the applet of the TAR, and the PoR (when the SPI asks for it)
- * appended to out.  *sw: 9000 (PoR OK or none), 6200 with a PoR whose
- * status is an error, 6A80 for a TPDU that is no data download or a
- * command packet whose header does not parse, 6581 when the counter
- * cannot be stored.
+ * handed to the applet of the TAR (which starts its dialogue at the next
+ * tk_kick), and the PoR, when the SPI asks for one (TS 102 225 §5.1.1
+ * octet 2), either appended to out (b6 = 0: SMS-DELIVER-REPORT) or, for
+ * b6 = 1, queued as SMS-SUBMIT(s) to the TP-OA of the SMS-DELIVER (TP-PID
+ * 7F, TP-DCS F6, UDH IEI 71) for SEND SHORT MESSAGE, out left empty.  A
+ * PoR the card cannot send by SMS (terminal without SEND SHORT MESSAGE,
+ * no numeric TP-OA) falls back to out.  *sw: 9000 (PoR OK in out, PoR
+ * sent by SMS, or none), 6200 with a PoR in out whose status is an
+ * error, 6A80 for a TPDU that is no data download or a command packet
+ * whose header does not parse, 6581 when the counter cannot be stored.
  */
 int ota_sms_pp(struct card *c, const struct stk_cat_envelope *env,
     struct stk_buf *out, uint16_t *sw);
@@ -453,9 +470,19 @@ uint16_t tk_pending_sw(const struct card *c);
 int tk_set_command(struct card *c, const uint8_t *cmd, size_t len);
 /* Next command number (01..FE, TS 102 223 §8.6). */
 uint8_t tk_next_number(struct card *c);
-/* Queue one SMS-SUBMIT TPDU; STK_E_NOSPACE when the queue is full. */
-int tk_queue_sms(struct card *c, const uint8_t *tpdu, size_t len);
-/* If nothing is pending, start the next SEND SHORT MESSAGE. */
+/* Queue one SMS-SUBMIT TPDU of the given kind (enum card_sms_kind);
+ * STK_E_NOSPACE when the queue is full, STK_E_ARG for a bad kind. */
+int tk_queue_sms(struct card *c, const uint8_t *tpdu, size_t len,
+    unsigned kind);
+/* Drop the SMS queued last until only keep are left (a packet that
+ * could not be queued whole); never the one being sent when keep >= 1. */
+void tk_drop_queued(struct card *c, unsigned keep);
+/*
+ * If no proactive command is pending or outstanding: start the next
+ * SEND SHORT MESSAGE of the queue, or, when the queue is empty, the
+ * dialogue of an applet request waiting in CARD_APP_READY (so a PoR
+ * sent by SMS-SUBMIT leaves before the pop-up).
+ */
 void tk_kick(struct card *c);
 
 int tk_terminal_profile(struct card *c, const struct apdu *a,
@@ -472,12 +499,18 @@ int tk_envelope(struct card *c, const struct apdu *a, struct stk_buf *out,
 /*
  * A verified auth request (the secured data of a command packet to the
  * applet's TAR) received in an SMS-DELIVER with the given SCTS (Unix
- * seconds): decode, "session not seen before" (persisted), then start the
- * dialogue.  kic/kid are the packet's, reused for the response.  Errors
- * are logged and end the request (STK_E_REPLAY for a seen session).
+ * seconds): decode, "session not seen before" (persisted), then accept it
+ * (CARD_APP_READY): the dialogue starts with applet_start() when the
+ * toolkit is free.  kic/kid are the packet's, reused for the response.
+ * Errors are logged and end the request (STK_E_REPLAY for a seen
+ * session).
  */
 int applet_request(struct card *c, const uint8_t *data, size_t len,
     int64_t scts, uint8_t kic, uint8_t kid);
+/* Start the dialogue of the request waiting in CARD_APP_READY (called by
+ * tk_kick with no proactive command pending or outstanding); nothing
+ * otherwise. */
+void applet_start(struct card *c);
 /* The TERMINAL RESPONSE to one of the applet's commands. */
 int applet_terminal_response(struct card *c,
     const struct stk_cat_terminal_response *tr);

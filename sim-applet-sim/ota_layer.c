@@ -42,6 +42,29 @@ static const struct stk_ota_msl auth_msl = {
  * (octet 1 = 0001 0110); no PoR asked (octet 2 = 00). */
 #define CARD_TX_SPI 0x1600
 
+/* TP-DCS of a PoR sent by SMS-SUBMIT: class 2, 8-bit data (TS 23.038 §4,
+ * 1111 0 1 10), as the command packets travel. */
+#define CARD_DCS_CLASS2_8BIT 0xF6
+/* TP-DCS of the auth response: general group, 8-bit data, no class
+ * (TS 23.038 §4, PROTOCOL.md §1). */
+#define CARD_DCS_8BIT 0x04
+
+/*
+ * How the SMS-SUBMITs the card sends are coded (TS 23.040 §9.2.2.2): the
+ * auth response goes to the service number as ordinary 8-bit data
+ * (PROTOCOL.md §1); a PoR goes back to where the command came from, as a
+ * (U)SIM data download message like the command (below, por_sms).
+ */
+struct submit_form {
+	const struct stk_sms_addr *da;	/* TP-DA */
+	uint8_t pid;			/* TP-PID */
+	uint8_t dcs;			/* TP-DCS */
+	unsigned kind;			/* enum card_sms_kind */
+};
+
+static int por_sms(struct card *c, const struct stk_tpdu *deliver,
+    const struct stk_ota_command *cmd, const struct stk_buf *por);
+
 struct card_keyset *
 card_keyset_find(struct card_data *d, unsigned kvn)
 {
@@ -240,19 +263,30 @@ ota_sms_pp(struct card *c, const struct stk_cat_envelope *env,
 			goto out;
 		}
 	}
+	/* An accepted request waits (CARD_APP_READY) until tk_kick, which
+	 * tk_envelope calls after us: a PoR queued below goes first. */
 	if (ur == STK_OK)
 		(void)applet_request(c, cmd.data, cmd.data_len,
 		    stk_sms_time_to_unix(&t->scts), cmd.kic, cmd.kid);
-	/* The PoR, when the SPI asks for one (TS 102 225 §5.1.1 octet 2):
-	 * it goes back in the SMS-DELIVER-REPORT, i.e. as the ENVELOPE's
-	 * response data.  A PoR "via SMS-SUBMIT" (b6) is answered the same
-	 * way: see docs/SIM.md. */
+	/* The PoR, when the SPI asks for one (TS 102 225 §5.1.1 octet 2
+	 * b2b1: always, or on error). */
 	if (!stk_ota_por_wanted(&cmd.spi, status)) {
 		*sw = STK_SW_OK;
 		goto out;
 	}
 	if ((r = build_por(c, &cmd, status, &por)) != STK_OK)
 		goto out;
+	/* Octet 2 b6 = 1 (TS 31.115 §4.2): by SMS-SUBMIT, so the ENVELOPE
+	 * ends 9000 (91xx: the SEND SHORT MESSAGE) with no data and the ME
+	 * answers a plain RP-ACK (TS 31.111 §7.1.1.2). */
+	if (cmd.spi.por_via_submit && por_sms(c, t, &cmd, &por) == STK_OK) {
+		log_debug("PoR %02X (%s) queued for SMS-SUBMIT", status,
+		    stk_ota_status_name(status));
+		*sw = STK_SW_OK;
+		goto out;
+	}
+	/* b6 = 0, or no way to send an SMS: in the SMS-DELIVER-REPORT,
+	 * i.e. as the ENVELOPE's response data. */
 	stk_buf_add_bytes(out, (const uint8_t *)"\x02\x71\x00", 3);
 	stk_buf_add_bytes(out, stk_buf_data(&por), stk_buf_len(&por));
 	if (!stk_buf_ok(out)) {
@@ -269,9 +303,9 @@ out:
 
 /* ---- packets from the card --------------------------------------------- */
 
-/* One SMS-SUBMIT to the service number with TP-UD = udh + body. */
+/* One SMS-SUBMIT as f says with TP-UD = udh + body. */
 static int
-submit_tpdu(const struct card *c, const struct stk_segment *seg,
+submit_tpdu(const struct submit_form *f, const struct stk_segment *seg,
     struct stk_buf *out)
 {
 	struct stk_tpdu *t;
@@ -281,22 +315,110 @@ submit_tpdu(const struct card *c, const struct stk_segment *seg,
 		return STK_E_NOMEM;
 	stk_tpdu_init(t, STK_TPDU_SUBMIT);
 	/* TP-MR 00: the ME sets the message reference (TS 102 223 §6.4.10,
-	 * TS 31.111 §6.4.10); no validity period; PID 00, DCS 04
-	 * (PROTOCOL.md §1). */
+	 * TS 31.111 §6.4.10); no validity period, no status report. */
 	t->mr = 0;
 	t->vpf = STK_VPF_NONE;
 	t->vp.vpf = STK_VPF_NONE;
-	if ((r = stk_sms_addr_from_text(c->d.service, &t->addr)) != STK_OK)
-		goto out;
-	t->pid = STK_PID_DEFAULT;
+	t->addr = *f->da;
+	t->pid = f->pid;
 	if ((r = stk_tpdu_set_udh(t, seg->udh, seg->udh_len)) != STK_OK)
 		goto out;
-	if ((r = stk_tpdu_set_octets(t, seg->body, seg->body_len, 0x04)) !=
+	if ((r = stk_tpdu_set_octets(t, seg->body, seg->body_len, f->dcs)) !=
 	    STK_OK)
 		goto out;
 	r = stk_tpdu_encode(t, out);
 out:
 	free(t);
+	return r;
+}
+
+/*
+ * Queue a packet (from CPL/RPL on) as SMS-SUBMITs coded as f says, split
+ * by stk_ota_sms_split() with packet identifier iei and concatenation
+ * reference ref.  All or nothing: STK_E_NOSPACE, before anything is
+ * queued, when the segments do not all fit the queue.
+ */
+static int
+queue_packet(struct card *c, const struct submit_form *f, uint8_t iei,
+    uint8_t ref, const uint8_t *pkt, size_t len, size_t *nsms)
+{
+	struct stk_seglist segs = { 0, NULL };
+	struct stk_buf tpdu;
+	unsigned first = c->tk.nsms;
+	int r;
+
+	stk_buf_init(&tpdu);
+	if ((r = stk_ota_sms_split(pkt, len, iei, ref, false, &segs)) !=
+	    STK_OK)
+		goto out;
+	if (segs.n > CARD_SMS_QUEUE - c->tk.nsms) {
+		r = STK_E_NOSPACE;
+		goto out;
+	}
+	for (size_t i = 0; i < segs.n; i++) {
+		stk_buf_reset(&tpdu);
+		if ((r = submit_tpdu(f, &segs.seg[i], &tpdu)) != STK_OK ||
+		    (r = tk_queue_sms(c, stk_buf_data(&tpdu),
+		    stk_buf_len(&tpdu), f->kind)) != STK_OK)
+			goto out;
+	}
+	*nsms = segs.n;
+out:
+	/* A packet in part is worth nothing to its receiver. */
+	if (r != STK_OK)
+		tk_drop_queued(c, first);
+	stk_seglist_free(&segs);
+	stk_buf_free(&tpdu);
+	return r;
+}
+
+/*
+ * A PoR "via SMS-SUBMIT" (TS 102 225 §5.1.1 SPI octet 2 b6 = 1; TS 31.115
+ * §4.4): the response packet por (from RPL on, secured by build_por) in
+ * SMS-SUBMIT(s) with UDH IEI 71 "response packet identifier" (split into
+ * concatenated SMS by stk_ota_sms_split when longer than 137 octets),
+ * sent with SEND SHORT MESSAGE (TS 102 223 §6.4.10) to the originator of
+ * the command: TP-DA = the TP-OA of the SMS-DELIVER, TP-PID 7F (U)SIM
+ * data download (TS 23.040 §9.2.3.9), TP-DCS F6 class 2 8-bit, no
+ * validity period, no SC address in the command (the ME's default SC).
+ * Concatenation reference: the low octet of the command's counter.
+ *
+ * STK_E_UNSUPPORTED when the card cannot send it: the terminal did not
+ * announce SEND SHORT MESSAGE (TS 102 223 §5.2) or the TP-OA is no number
+ * (alphanumeric or empty); the caller then answers in the ENVELOPE
+ * response.
+ */
+static int
+por_sms(struct card *c, const struct stk_tpdu *deliver,
+    const struct stk_ota_command *cmd, const struct stk_buf *por)
+{
+	struct submit_form f = {
+		&deliver->addr, STK_PID_SIM_DOWNLOAD, CARD_DCS_CLASS2_8BIT,
+		CARD_SMS_POR,
+	};
+	size_t n = 0;
+	int r;
+
+	if (!tk_has(c, STK_TP_SEND_SHORT_MESSAGE)) {
+		log_warn("PoR by SMS-SUBMIT: the terminal cannot SEND SHORT "
+		    "MESSAGE; answered in the ENVELOPE response");
+		return STK_E_UNSUPPORTED;
+	}
+	if (deliver->addr.ton == STK_TON_ALPHANUMERIC ||
+	    deliver->addr.ndigits == 0) {
+		log_warn("PoR by SMS-SUBMIT: the command's TP-OA is no number; "
+		    "answered in the ENVELOPE response");
+		return STK_E_UNSUPPORTED;
+	}
+	r = queue_packet(c, &f, STK_OTA_IEI_RESPONSE,
+	    (uint8_t)(cmd->cntr & 0xff), stk_buf_data(por), stk_buf_len(por),
+	    &n);
+	if (r != STK_OK)
+		log_error("PoR by SMS-SUBMIT: %s; answered in the ENVELOPE "
+		    "response", stk_strerror(r));
+	else
+		log_debug("PoR: packet of %zu octets, %zu SMS", stk_buf_len(por),
+		    n);
 	return r;
 }
 
@@ -306,14 +428,17 @@ ota_send_packet(struct card *c, uint8_t kic, uint8_t kid,
 {
 	struct stk_ota_cmd_params p;
 	struct stk_ota_key kick, kidk;
-	struct stk_seglist segs = { 0, NULL };
+	struct stk_sms_addr service;
+	struct submit_form f = {
+		&service, STK_PID_DEFAULT, CARD_DCS_8BIT, CARD_SMS_AUTH,
+	};
 	struct card_keyset *ks;
-	struct stk_buf pkt, tpdu;
+	struct stk_buf pkt;
 	uint16_t spi = CARD_TX_SPI;
+	size_t n = 0;
 	int r;
 
 	stk_buf_init(&pkt);
-	stk_buf_init(&tpdu);
 	memset(&kick, 0, sizeof(kick));
 	memset(&kidk, 0, sizeof(kidk));
 	if (c->d.service[0] == '\0') {
@@ -321,6 +446,8 @@ ota_send_packet(struct card *c, uint8_t kic, uint8_t kid,
 		r = STK_E_STATE;
 		goto out;
 	}
+	if ((r = stk_sms_addr_from_text(c->d.service, &service)) != STK_OK)
+		goto out;
 	if ((ks = card_keyset_find(&c->d, packet_kvn(kic, kid))) == NULL) {
 		r = STK_E_NOT_FOUND;
 		goto out;
@@ -350,28 +477,15 @@ ota_send_packet(struct card *c, uint8_t kic, uint8_t kid,
 		goto out;
 	/* Concatenation reference: the low octet of the counter, so that
 	 * successive responses differ (TS 23.040 §9.2.3.24.1). */
-	if ((r = stk_ota_sms_split(stk_buf_data(&pkt), stk_buf_len(&pkt),
-	    STK_OTA_IEI_COMMAND, (uint16_t)(ks->tx_cntr & 0xff), false,
-	    &segs)) != STK_OK)
+	if ((r = queue_packet(c, &f, STK_OTA_IEI_COMMAND,
+	    (uint8_t)(ks->tx_cntr & 0xff), stk_buf_data(&pkt),
+	    stk_buf_len(&pkt), &n)) != STK_OK)
 		goto out;
-	if (segs.n > CARD_SMS_QUEUE - c->tk.nsms) {
-		r = STK_E_NOSPACE;
-		goto out;
-	}
-	for (size_t i = 0; i < segs.n; i++) {
-		stk_buf_reset(&tpdu);
-		if ((r = submit_tpdu(c, &segs.seg[i], &tpdu)) != STK_OK ||
-		    (r = tk_queue_sms(c, stk_buf_data(&tpdu),
-		    stk_buf_len(&tpdu))) != STK_OK)
-			goto out;
-	}
 	log_debug("auth response: packet of %zu octets, CNTR %llu, %zu SMS",
-	    stk_buf_len(&pkt), (unsigned long long)ks->tx_cntr, segs.n);
+	    stk_buf_len(&pkt), (unsigned long long)ks->tx_cntr, n);
 out:
 	explicit_bzero(&kick, sizeof(kick));
 	explicit_bzero(&kidk, sizeof(kidk));
-	stk_seglist_free(&segs);
 	stk_buf_free(&pkt);
-	stk_buf_free(&tpdu);
 	return r;
 }

@@ -102,17 +102,34 @@ tk_set_command(struct card *c, const uint8_t *cmd, size_t len)
 }
 
 int
-tk_queue_sms(struct card *c, const uint8_t *tpdu, size_t len)
+tk_queue_sms(struct card *c, const uint8_t *tpdu, size_t len, unsigned kind)
 {
 	unsigned slot;
 
+	if (kind >= CARD_SMS_KIND_COUNT)
+		return STK_E_ARG;
 	if (c->tk.nsms >= CARD_SMS_QUEUE || len > CARD_TPDU_MAX)
 		return STK_E_NOSPACE;
 	slot = (c->tk.sms_head + c->tk.nsms) % CARD_SMS_QUEUE;
 	memcpy(c->tk.sms[slot], tpdu, len);
 	c->tk.sms_len[slot] = len;
+	c->tk.sms_kind[slot] = (uint8_t)kind;
 	c->tk.nsms++;
 	return STK_OK;
+}
+
+void
+tk_drop_queued(struct card *c, unsigned keep)
+{
+	unsigned slot;
+
+	while (c->tk.nsms > keep) {
+		slot = (c->tk.sms_head + c->tk.nsms - 1) % CARD_SMS_QUEUE;
+		explicit_bzero(c->tk.sms[slot], sizeof(c->tk.sms[slot]));
+		c->tk.sms_len[slot] = 0;
+		c->tk.sms_kind[slot] = 0;
+		c->tk.nsms--;
+	}
 }
 
 /* Drop the SMS at the head of the queue. */
@@ -123,15 +140,27 @@ sms_pop(struct card *c)
 
 	explicit_bzero(c->tk.sms[h], sizeof(c->tk.sms[h]));
 	c->tk.sms_len[h] = 0;
+	c->tk.sms_kind[h] = 0;
 	c->tk.sms_head = (h + 1) % CARD_SMS_QUEUE;
 	c->tk.nsms--;
 }
 
 /*
+ * The alpha identifier of each kind of SMS (TS 102 223 §6.4.10): the auth
+ * response tells the user what happens; a PoR carries a null alpha
+ * identifier, "the terminal should not give any information to the user"
+ * (as real cards send their PoR: tests/vectors/ota/asterix.txt).
+ */
+static const char *const sms_alpha[CARD_SMS_KIND_COUNT] = {
+	[CARD_SMS_AUTH] = "Sending authentication",
+	[CARD_SMS_POR] = NULL,
+};
+
+/*
  * SEND SHORT MESSAGE (TS 102 223 §6.6.9, TS 31.111 §6.6.9) for the SMS at
- * the head of the queue: device identities UICC -> network, an alpha
- * identifier telling the user what happens, the SMS TPDU (an SMS-SUBMIT
- * whose TP-UD the ME sends as it is: qualifier 00, no packing).
+ * the head of the queue: device identities UICC -> network, the alpha
+ * identifier of its kind, the SMS TPDU (an SMS-SUBMIT whose TP-UD the ME
+ * sends as it is: qualifier 00, no packing).
  */
 static int
 start_send_sms(struct card *c)
@@ -139,15 +168,18 @@ start_send_sms(struct card *c)
 	struct stk_cat_proactive *p;
 	struct stk_buf b;
 	unsigned h = c->tk.sms_head;
-	static const char alpha[] = "Sending authentication";
+	const char *alpha = sms_alpha[c->tk.sms_kind[h] % CARD_SMS_KIND_COUNT];
 	int r;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return STK_E_NOMEM;
 	stk_cat_proactive_init(p, tk_next_number(c),
 	    STK_CAT_CMD_SEND_SHORT_MESSAGE, 0x00);
-	(void)stk_cat_text_set(&p->alpha, alpha, sizeof(alpha) - 1,
-	    STK_CAT_ALPHA_GSM);
+	if (alpha != NULL)
+		(void)stk_cat_text_set(&p->alpha, alpha, strlen(alpha),
+		    STK_CAT_ALPHA_GSM);
+	else
+		(void)stk_cat_text_set(&p->alpha, "", 0, STK_CAT_CODING_NULL);
 	p->tpdu = c->tk.sms[h];
 	p->tpdu_len = c->tk.sms_len[h];
 	stk_buf_init(&b);
@@ -163,8 +195,16 @@ tk_kick(struct card *c)
 {
 	int r;
 
-	if (c->tk.cmd_pending || c->tk.cmd_outstanding || c->tk.nsms == 0)
+	if (c->tk.cmd_pending || c->tk.cmd_outstanding)
 		return;
+	if (c->tk.nsms == 0) {
+		/* The queue is empty: an accepted request may show its
+		 * pop-up now (or queue its answer at once). */
+		applet_start(c);
+		if (c->tk.cmd_pending || c->tk.cmd_outstanding ||
+		    c->tk.nsms == 0)
+			return;
+	}
 	if (!tk_has(c, STK_TP_SEND_SHORT_MESSAGE)) {
 		/* TS 102 223 §5.2: never send what the ME did not announce. */
 		log_warn("terminal does not support SEND SHORT MESSAGE: "

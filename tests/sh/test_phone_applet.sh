@@ -15,6 +15,14 @@
 #   test:    reassembles the MO SMS, unwraps the secured packet with the
 #            OTA keys and decodes the auth response: confirmed, signed.
 #
+# Then the same card and phone through stkauth-netsim (modem m1 is the
+# service number): an auth request, and the PoR "via SMS-SUBMIT" (TS 102
+# 225 §5.1.1 SPI octet 2 b6; docs/SIM.md): packets with a wrong CC, an old
+# counter and "PoR always" make the card send its PoR with SEND SHORT
+# MESSAGE; m1 receives them (TP-PID 7F, DCS F6, IEI 71) and stkauth-pdu
+# opens them with the OTA keys: 01 RC/CC/DS failed, 02 CNTR low, 00 PoR OK
+# followed by the confirmed auth response.
+#
 # TAP output.  Run from the repository root after "make all".  Needs root
 # (unshare -m, mount --bind); skips otherwise.  Stops only the processes
 # it started, by pid.
@@ -23,7 +31,7 @@ set -u
 SIM=build/bin/stkauth-sim
 PHONE=${STKAUTH_PHONE:-build/bin/stkauth-phone}
 PDU=build/bin/stkauth-pdu
-PLAN=16
+PLAN=22
 n=0
 failed=0
 
@@ -191,6 +199,21 @@ hexfield() {
 		END { print acc }'
 }
 
+# auth_from_sms OUT HEX...: the bodies of the SMS-DELIVERs (with their SC
+# address) in order after 02 70 00, unwrapped with the OTA keys, the auth
+# response decoded into $T/OUT.
+auth_from_sms() {
+	local out=$1 m packet=027000 data
+	shift
+	for m in "$@"; do
+		packet+=$("$PDU" decode --sca "$m" | hexfield body)
+	done
+	"$PDU" ota-unwrap --kic-key "$KIC" --kid-key "$KID" "$packet" \
+	    >"$T/unwrap-$out" 2>&1
+	data=$(sed -n 's/.* data=\([0-9A-F]*\).*/\1/p' "$T/unwrap-$out" | head -n 1)
+	"$PDU" decode --as auth-response "$data" >"$T/$out" 2>&1
+}
+
 net_read() {
 	local l=
 	IFS= read -r -t "${2:-15}" l <&"${NET[0]}" || true
@@ -287,45 +310,107 @@ if [ -x "$NETSIM" ] && [ -x "$CHAT" ]; then
 	PHONE_PID=$!
 	check "netsim: the phone attaches as the card's subscriber" \
 	    "wait_for '$T/phone2.log' 'attached as [+]491701234567'"
-	REQ2=${REQ/5A1C3E779012ABCD/5A1C3E779012ABCE}
-	PKT2=$("$PDU" ota-wrap --spi 1601 --kic 12 --kid 12 --kic-key "$KIC" \
-	    --kid-key "$KID" --tar 53544B --cntr 0000000002 --udh "$REQ2")
-	SUBMIT=$("$PDU" sms-submit --to +491701234567 --pid 7F --dcs F6 \
-	    --udh 027000 --ud "${PKT2:6}")
-	{
+	# Chat lines for m1: chat_init (PDU mode, +CMT routing), chat_submit
+	# PACKET (the command packet, from CPL on after its 027000, in an
+	# SMS-SUBMIT to the phone: TP-PID 7F, TP-DCS F6), chat_cmt N (print
+	# the next N SMS-DELIVERs received, SC address first).
+	chat_init() {
 		printf '%s\n' 'timeout 20' 'send ATE0\r' 'expect OK\r\n' \
 		    'send AT+CMGF=0\r' 'expect OK\r\n' \
-		    'send AT+CNMI=2,2,0,0,0\r' 'expect OK\r\n' \
-		    "send AT+CMGS=$(( ${#SUBMIT} / 2 ))\\r" 'expect > ' \
-		    "send 00$SUBMIT\\z" 'expect +CMGS: '
-		for _ in 1 2 3; do
+		    'send AT+CNMI=2,2,0,0,0\r' 'expect OK\r\n'
+	}
+	chat_submit() {
+		local sub
+		sub=$("$PDU" sms-submit --to +491701234567 --pid 7F --dcs F6 \
+		    --udh 027000 --ud "${1:6}")
+		printf '%s\n' "send AT+CMGS=$(( ${#sub} / 2 ))\\r" 'expect > ' \
+		    "send 00$sub\\z" 'expect +CMGS: '
+	}
+	chat_cmt() {
+		for _ in $(seq "$1"); do
 			printf '%s\n' 'match \+CMT: ,([0-9]+)\r\n([0-9A-F]+)\r\n' \
 			    'print $2'
 		done
-	} >"$T/m1.chat"
+	}
+	REQ2=${REQ/5A1C3E779012ABCD/5A1C3E779012ABCE}
+	PKT2=$("$PDU" ota-wrap --spi 1601 --kic 12 --kid 12 --kic-key "$KIC" \
+	    --kid-key "$KID" --tar 53544B --cntr 0000000002 --udh "$REQ2")
+	{ chat_init; chat_submit "$PKT2"; chat_cmt 3; } >"$T/m1.chat"
 	timeout 60 "$CHAT" "127.0.0.1:$M1P" <"$T/m1.chat" >"$T/m1.out" 2>&1
 	mapfile -t CMT < <(grep -E '^[0-9A-F]+$' "$T/m1.out")
 	check "netsim: the modem got ${#CMT[@]} SMS back (the response, concatenated)" \
 	    '[ ${#CMT[@]} -eq 3 ]'
-	packet=027000
-	for m in "${CMT[@]}"; do
-		packet+=$("$PDU" decode --sca "$m" | hexfield body)
-	done
-	"$PDU" ota-unwrap --kic-key "$KIC" --kid-key "$KID" "$packet" \
-	    >"$T/unwrap2.out" 2>&1
-	data=$(sed -n 's/.* data=\([0-9A-F]*\).*/\1/p' "$T/unwrap2.out" | head -n 1)
-	"$PDU" decode --as auth-response "$data" >"$T/resp2.out" 2>&1
+	auth_from_sms resp2.out "${CMT[@]}"
 	check "netsim: auth response through the network: confirmed, session 5A1C3E779012ABCE" \
 	    "grep -q 'DECISION: 0x01 (confirmed' '$T/resp2.out' && grep -q 'SESSION-ID: 8 octets: 5A1C3E779012ABCE' '$T/resp2.out'"
+
+	# ---- PoR by SMS-SUBMIT (TS 102 225 §5.1.1 SPI octet 2 b6) ----------
+	# SPI 16 3A, the bridge key store's default: PoR on error, with CC,
+	# ciphered, via SMS-SUBMIT.  The card answers the ENVELOPE 91xx and
+	# sends the response packet with SEND SHORT MESSAGE to the TP-OA of
+	# the command (the modem): SMS-SUBMIT TP-PID 7F, TP-DCS F6, UDH 02 71
+	# 00 (TS 31.115 §4.4), which reaches m1 as an SMS-DELIVER.
+	#   1. a wrong CC (KID key changed): PoR 01 "RC/CC/DS failed";
+	#   2. counter 2 again, right keys: PoR 02 "CNTR low";
+	#   3. SPI 16 39 (PoR always, via SMS-SUBMIT), a new session: the PoR
+	#      OK first, then the pop-up (auto confirm) and the auth response.
+	BADKID=${KID:0:30}FF
+	REQ3=${REQ/5A1C3E779012ABCD/5A1C3E779012ABCF}
+	PKT_CC=$("$PDU" ota-wrap --spi 163A --kic 12 --kid 12 --kic-key "$KIC" \
+	    --kid-key "$BADKID" --tar 53544B --cntr 0000000003 --udh "$REQ3")
+	PKT_LOW=$("$PDU" ota-wrap --spi 163A --kic 12 --kid 12 --kic-key "$KIC" \
+	    --kid-key "$KID" --tar 53544B --cntr 0000000002 --udh "$REQ3")
+	PKT_OK=$("$PDU" ota-wrap --spi 1639 --kic 12 --kid 12 --kic-key "$KIC" \
+	    --kid-key "$KID" --tar 53544B --cntr 0000000003 --udh "$REQ3")
+	{
+		chat_init
+		chat_submit "$PKT_CC"; chat_cmt 1
+		chat_submit "$PKT_LOW"; chat_cmt 1
+		chat_submit "$PKT_OK"; chat_cmt 4
+	} >"$T/m1por.chat"
+	timeout 90 "$CHAT" "127.0.0.1:$M1P" <"$T/m1por.chat" >"$T/m1por.out" 2>&1
+	mapfile -t POR < <(grep -E '^[0-9A-F]+$' "$T/m1por.out")
+	# por_open N SPI: decode the Nth SMS-DELIVER m1 got; print the UDH
+	# line, TP-PID / TP-DCS and what ota-unwrap-response says.
+	por_open() {
+		local d body
+		d=$("$PDU" decode --sca "${POR[$1]:-00}" 2>&1)
+		body=$(hexfield body <<<"$d")
+		grep -E 'TP-OA|TP-PID|TP-DCS|IE: ' <<<"$d"
+		"$PDU" ota-unwrap-response --spi "$2" --kic 12 --kid 12 \
+		    --kic-key "$KIC" --kid-key "$KID" "027100$body" 2>&1
+	}
+	por_open 0 163A >"$T/por1.out"
+	por_open 1 163A >"$T/por2.out"
+	por_open 2 1639 >"$T/por3.out"
+	check "netsim: wrong CC -> the PoR came back by SMS (TP-PID 7F, DCS F6, IEI 71 from the phone's number)" \
+	    "[ \${#POR[@]} -ge 1 ] && grep -q 'TP-OA: +491701234567' '$T/por1.out' && grep -qi 'TP-PID: 0x7F' '$T/por1.out' && grep -qi 'TP-DCS: 0xF6' '$T/por1.out' && grep -q 'IE: 0x71 ((U)SIM Toolkit Security Header: response packet), 0 octets' '$T/por1.out'"
+	check "netsim: that PoR opens with the card's keys: status 01 RC/CC/DS failed" \
+	    "grep -q '^status=01 (RC/CC/DS failed)' '$T/por1.out'"
+	check "netsim: an old counter -> PoR 02 CNTR low, by SMS" \
+	    "grep -q '^status=02 (CNTR low)' '$T/por2.out'"
+	check "netsim: the three PoRs were queued for SMS; each ENVELOPE got 91xx without data: a plain RP-ACK" \
+	    "[ \$(grep -c 'queued for SMS-SUBMIT' '$T/sim.log') -eq 3 ] && [ \$(grep -cE 'network > MT-ACK [0-9]+\$' '$T/phone2.log') -eq 3 ] && ! grep -q 'SMS-PP data download, card 62' '$T/phone2.log'"
+	check "netsim: PoR always by SMS: PoR OK first, then the confirmed auth response (${#POR[@]} SMS in all)" \
+	    "grep -q '^status=00 (PoR OK)' '$T/por3.out' && [ \${#POR[@]} -eq 6 ]"
+	auth_from_sms resp3.out "${POR[@]:3}"
+	check "netsim: ... and that response is session 5A1C3E779012ABCF, confirmed" \
+	    "grep -q 'DECISION: 0x01 (confirmed' '$T/resp3.out' && grep -q 'SESSION-ID: 8 octets: 5A1C3E779012ABCF' '$T/resp3.out'"
 else
 	for w in "netsim: the phone attaches" "netsim: the modem got the response" \
-	    "netsim: auth response through the network"; do
+	    "netsim: auth response through the network" \
+	    "netsim: wrong CC -> the PoR came back by SMS" \
+	    "netsim: that PoR opens with the card's keys" \
+	    "netsim: an old counter -> PoR 02 CNTR low" \
+	    "netsim: the three PoRs were queued for SMS" \
+	    "netsim: PoR always by SMS" "netsim: ... and that response"; do
 		ok "$w # SKIP stkauth-netsim or netsim_chat not built"
 	done
 fi
 
 if [ "$failed" -ne 0 ]; then
-	for f in m1.out netsim.log phone2.log resp2.out unwrap2.out; do
+	for f in m1.out m1por.out por1.out por2.out por3.out netsim.log phone2.log \
+	    resp2.out unwrap-resp2.out resp3.out unwrap-resp3.out; do
 		[ -f "$T/$f" ] || continue
 		echo "# $f:"; grep -v 'APDU\|     ' "$T/$f" | sed 's/^/#   /' | tail -n 25
 	done

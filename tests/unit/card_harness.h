@@ -345,6 +345,44 @@ h_envelope_tpdu(struct harness *h, const uint8_t *tpdu, size_t len)
 	return sw;
 }
 
+/* The standard request (h_request: no PIN, session id ending sid_last),
+ * encoded, appended to out. */
+static inline void
+h_request_bytes(struct stk_buf *out, uint8_t sid_last)
+{
+	struct stk_auth_request req;
+
+	h_request(&req, sid_last, false);
+	assert_int_equal(stk_auth_request_encode(&req, out), STK_OK);
+}
+
+/* The SMS-DELIVER carrying the standard request in a packet built with o
+ * (the counter in h is not touched). */
+static inline void
+h_deliver_std(const struct h_pkt *o, uint8_t sid_last, struct stk_buf *tpdu)
+{
+	struct stk_buf req;
+
+	stk_buf_init(&req);
+	h_request_bytes(&req, sid_last);
+	h_deliver(o, stk_buf_data(&req), stk_buf_len(&req), tpdu);
+	stk_buf_free(&req);
+}
+
+/* ENVELOPE with that SMS-DELIVER; returns the SW. */
+static inline uint16_t
+h_send_std(struct harness *h, const struct h_pkt *o, uint8_t sid_last)
+{
+	struct stk_buf tpdu;
+	uint16_t sw;
+
+	stk_buf_init(&tpdu);
+	h_deliver_std(o, sid_last, &tpdu);
+	sw = h_envelope_tpdu(h, stk_buf_data(&tpdu), stk_buf_len(&tpdu));
+	stk_buf_free(&tpdu);
+	return sw;
+}
+
 /* Send request r the way the bridge does; the counter advances when the
  * packet uses h->cntr + 1. */
 static inline uint16_t

@@ -15,32 +15,6 @@ setup(void **state)
 	return 0;
 }
 
-static void
-request_bytes(struct stk_buf *out, uint8_t sid_last)
-{
-	struct stk_auth_request req;
-
-	h_request(&req, sid_last, false);
-	assert_int_equal(stk_auth_request_encode(&req, out), STK_OK);
-}
-
-/* Send the standard request in a packet built with o; return the SW. */
-static uint16_t
-send_with(struct h_pkt *o, uint8_t sid_last)
-{
-	struct stk_buf req, tpdu;
-	uint16_t sw;
-
-	stk_buf_init(&req);
-	stk_buf_init(&tpdu);
-	request_bytes(&req, sid_last);
-	h_deliver(o, stk_buf_data(&req), stk_buf_len(&req), &tpdu);
-	sw = h_envelope_tpdu(&H, stk_buf_data(&tpdu), stk_buf_len(&tpdu));
-	stk_buf_free(&req);
-	stk_buf_free(&tpdu);
-	return sw;
-}
-
 /* The PoR status of a refused packet, and that the card did nothing:
  * no proactive command, no counter moved, nothing stored. */
 static void
@@ -50,7 +24,7 @@ expect_refused(struct h_pkt *o, uint8_t status, bool secured)
 	uint64_t rx = H.card.d.ks[0].rx_cntr;
 	bool sec;
 
-	assert_int_equal(send_with(o, 0x01), 0x6200);
+	assert_int_equal(h_send_std(&H, o, 0x01), 0x6200);
 	assert_int_equal(h_por_status(&H, o->spi, &sec), status);
 	assert_true(sec == secured);
 	assert_false(tk_busy(&H.card));
@@ -89,7 +63,7 @@ test_por_status(void **state)
 	/* a good one, counter 5 */
 	h_pkt_default(&H, &o);
 	o.cntr = 5;
-	assert_int_equal(send_with(&o, 0x01) & 0xff00,
+	assert_int_equal(h_send_std(&H, &o, 0x01) & 0xff00,
 	    STK_SW_PROACTIVE_PENDING);
 	assert_int_equal(h_por_status(&H, o.spi, NULL), STK_OTA_ST_OK);
 	assert_true(H.stored.ks[0].rx_cntr == 5);
@@ -105,7 +79,7 @@ test_por_status(void **state)
 	h_pkt_default(&H, &o);
 	o.cntr = 6;
 	o.spi = 0x161a;
-	assert_int_equal(send_with(&o, 0x02) & 0xff00,
+	assert_int_equal(h_send_std(&H, &o, 0x02) & 0xff00,
 	    STK_SW_PROACTIVE_PENDING);
 	assert_int_equal(H.resp_len, 0);
 	card_reset(&H.card);
@@ -113,7 +87,7 @@ test_por_status(void **state)
 	h_pkt_default(&H, &o);
 	o.cntr = 6;
 	o.spi = 0x1600;
-	assert_int_equal(send_with(&o, 0x03), STK_SW_OK);
+	assert_int_equal(h_send_std(&H, &o, 0x03), STK_SW_OK);
 	assert_int_equal(H.resp_len, 0);
 	assert_false(tk_busy(&H.card));
 }
@@ -134,7 +108,7 @@ test_t0_retrieval(void **state)
 	stk_buf_init(&req);
 	stk_buf_init(&tpdu);
 	stk_buf_init(&env);
-	request_bytes(&req, 0x01);
+	h_request_bytes(&req, 0x01);
 	h_pkt_default(&H, &o);
 	h_deliver(&o, stk_buf_data(&req), stk_buf_len(&req), &tpdu);
 	assert_int_equal(stk_cat_envelope_sms_pp(&env, &sc,
@@ -184,16 +158,16 @@ test_bad_envelopes(void **state)
 	stk_buf_init(&req);
 	stk_buf_init(&tpdu);
 	stk_buf_init(&env);
-	request_bytes(&req, 0x01);
+	h_request_bytes(&req, 0x01);
 	/* TP-PID 00: an ordinary SMS is no data download */
 	h_pkt_default(&H, &o);
 	o.pid = 0x00;
-	assert_int_equal(send_with(&o, 1), STK_SW_WRONG_DATA);
+	assert_int_equal(h_send_std(&H, &o, 1), STK_SW_WRONG_DATA);
 	/* TP-DCS UCS-2, then GSM 7-bit (octet 10: after the first octet,
 	 * the 8-octet TP-OA and TP-PID) */
 	h_pkt_default(&H, &o);
 	o.dcs = 0x08;
-	assert_int_equal(send_with(&o, 1), STK_SW_WRONG_DATA);
+	assert_int_equal(h_send_std(&H, &o, 1), STK_SW_WRONG_DATA);
 	h_pkt_default(&H, &o);
 	h_deliver(&o, stk_buf_data(&req), stk_buf_len(&req), &tpdu);
 	assert_int_equal(stk_buf_data(&tpdu)[10], 0xf6);
@@ -273,7 +247,7 @@ test_persist_failure(void **state)
 	assert_int_equal(h_terminal_profile(&H, H_TP_FULL), STK_SW_OK);
 	H.fail_persist = true;
 	h_pkt_default(&H, &o);
-	assert_int_equal(send_with(&o, 1), STK_SW_MEMORY_PROBLEM);
+	assert_int_equal(h_send_std(&H, &o, 1), STK_SW_MEMORY_PROBLEM);
 	assert_false(tk_busy(&H.card));
 	H.fail_persist = false;
 }
@@ -287,7 +261,7 @@ test_no_profile(void **state)
 
 	(void)state;
 	h_pkt_default(&H, &o);
-	assert_int_equal(send_with(&o, 1), STK_SW_OK);
+	assert_int_equal(h_send_std(&H, &o, 1), STK_SW_OK);
 	assert_int_equal(h_por_status(&H, H_SPI, NULL), STK_OTA_ST_OK);
 	assert_false(tk_busy(&H.card));
 }
@@ -316,7 +290,7 @@ test_proactive_errors(void **state)
 	assert_int_equal(h_apdu_hex(&H, "80120000"), STK_SW_WRONG_LENGTH);
 	assert_int_equal(h_terminal_profile(&H, H_TP_FULL), STK_SW_OK);
 	h_pkt_default(&H, &o);
-	assert_int_equal(send_with(&o, 1) & 0xff00, STK_SW_PROACTIVE_PENDING);
+	assert_int_equal(h_send_std(&H, &o, 1) & 0xff00, STK_SW_PROACTIVE_PENDING);
 	len = (uint8_t)(H.sw & 0xff);
 	/* wrong Le: 6Cxx, still pending */
 	assert_int_equal(h_cmd(&H, 0x80, 0x12, 0, 0, NULL, 0, len - 1),
