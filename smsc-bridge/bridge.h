@@ -207,6 +207,10 @@ int queue_job_set_delivered(struct queue *q, const char *job_id);
 /* The job that sent counter cntr to card iccid (for a PoR). */
 int queue_job_by_cntr(struct queue *q, const char *iccid, uint64_t cntr,
     struct q_job *j);
+/* The newest job sent to card iccid that has not expired by now_ms (state
+ * SENT or DONE): whom an unverifiable PoR from that card concerns. */
+int queue_job_latest_sent(struct queue *q, const char *iccid, int64_t now_ms,
+    struct q_job *j);
 /* Job ids in state st, oldest first, at most max; returns the count. */
 int queue_jobs_in_state(struct queue *q, int st,
     char (*ids)[BRIDGE_ID_MAX + 1], int max);

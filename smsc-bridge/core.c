@@ -1023,6 +1023,40 @@ out:
 	sms_open_clear(&o);
 }
 
+/*
+ * A PoR from an enrolled card's number that its key set does not open
+ * (CC, deciphering or TAR): most likely the card holds other OTA keys than
+ * the key store (a card re-personalised without enrolment).  Its status is
+ * unreadable, so it is not reported as a PoR status; the card's newest
+ * running job fails with a detail naming the cause, instead of waiting for
+ * the session to time out.  Dropped when no job of that card is running.
+ */
+static void
+por_unverifiable(struct bridge *b, const struct ks_card *c,
+    struct verdict *v)
+{
+	struct q_job j;
+
+	if (queue_job_latest_sent(b->q, c->iccid, bridge_now_ms(), &j) !=
+	    STK_OK) {
+		drop(b, v, "por_refused", "PoR does not verify");
+		return;
+	}
+	bridge_count_error(b, "por_refused");
+	snprintf(v->job_id, sizeof(v->job_id), "%s", j.job_id);
+	snprintf(v->path, sizeof(v->path), "/bridge/v1/jobs/%s/delivery",
+	    j.job_id);
+	v->state = QI_DONE;
+	v->post = json_pack("{s:s, s:s, s:s}", "leaseId", j.lease_id,
+	    "status", "FAILED", "detail", "the card answered with a PoR "
+	    "its key store keys do not verify (OTA keys differ? re-enrol)");
+	v->post_kind = QP_DELIVERY;
+	snprintf(v->note, sizeof(v->note), "unverifiable PoR for job %s",
+	    j.job_id);
+	log_warn("%s (card %s): reported as a delivery failure", v->note,
+	    c->iccid);
+}
+
 /* A PoR (TS 102 225 §5.2) sent by SMS-SUBMIT: the job's delivery. */
 static void
 on_por(struct bridge *b, const struct ks_card *c, const char *orig,
@@ -1039,7 +1073,7 @@ on_por(struct bridge *b, const struct ks_card *c, const char *orig,
 	if (sms_open_por(c, pkt, len, &o, &d) != STK_OK) {
 		log_warn("PoR from %s (card %s) refused: %s", orig, c->iccid,
 		    stk_diag_format(&d, dbuf, sizeof(dbuf)));
-		drop(b, v, "por_refused", "PoR does not verify");
+		por_unverifiable(b, c, v);
 		return;
 	}
 	if (queue_job_by_cntr(b->q, c->iccid, o.cntr, &j) != STK_OK) {

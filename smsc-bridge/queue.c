@@ -287,6 +287,16 @@ queue_job_by_cntr(struct queue *q, const char *iccid, uint64_t cntr,
 }
 
 int
+queue_job_latest_sent(struct queue *q, const char *iccid, int64_t now_ms,
+    struct q_job *j)
+{
+	return job_query(q, prep(q, "SELECT " JOB_COLS " FROM jobs WHERE "
+	    "iccid = ? AND state IN (?, ?) AND expires > ? "
+	    "ORDER BY created DESC LIMIT 1", "tiii", iccid, (int64_t)QJ_SENT,
+	    (int64_t)QJ_DONE, now_ms), j);
+}
+
+int
 queue_job_put(struct queue *q, const struct q_job *j, int *was_state)
 {
 	struct q_job old;
