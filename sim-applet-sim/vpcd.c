@@ -175,6 +175,7 @@ serve(int fd, struct card *c, volatile sig_atomic_t *stop)
 	size_t inlen = 0, sent = 0;
 	struct stk_buf out;
 	bool talked = false;
+	int one = 1;
 
 	stk_buf_init(&out);
 	out.max = VPCD_MAX_PENDING_OUT;
@@ -222,6 +223,12 @@ serve(int fd, struct card *c, volatile sig_atomic_t *stop)
 			break;
 		}
 		inlen += (size_t)n;
+		/* vpcd writes the length prefix and the APDU separately and
+		 * does not disable Nagle: acknowledge at once (Linux leaves
+		 * quick-ACK mode by itself), or every APDU waits for our
+		 * delayed ACK (about 40 ms). */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
 		/* Handle every complete frame read so far. */
 		for (;;) {
 			struct stk_cur cur, msg;
