@@ -5,6 +5,7 @@
  * contexts, which are freed (and cleansed by OpenSSL) before returning.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -20,19 +21,33 @@
 
 static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
 static int legacy_status = STK_E_UNSUPPORTED;
+static OSSL_PROVIDER *provider_default, *provider_legacy;
+
+/* Unloaded at exit before OpenSSL's own clean-up (atexit runs handlers in
+ * reverse order and OpenSSL registered its handler first): the legacy
+ * provider tears its context down only when unloaded explicitly. */
+static void
+providers_unload(void)
+{
+	if (provider_legacy != NULL)
+		OSSL_PROVIDER_unload(provider_legacy);
+	if (provider_default != NULL)
+		OSSL_PROVIDER_unload(provider_default);
+	provider_legacy = provider_default = NULL;
+}
 
 /*
  * Loading any provider explicitly stops OpenSSL from loading "default"
- * implicitly, so load both (OpenSSL 3 migration guide).  The handles are
- * kept for the life of the process.
+ * implicitly, so load both (OpenSSL 3 migration guide).
  */
 static void
 legacy_load(void)
 {
 	OSSL_PROVIDER *dflt, *legacy;
 
-	dflt = OSSL_PROVIDER_load(NULL, "default");
-	legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	dflt = provider_default = OSSL_PROVIDER_load(NULL, "default");
+	legacy = provider_legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	(void)atexit(providers_unload);
 	if (dflt != NULL && legacy != NULL) {
 		legacy_status = STK_OK;
 		return;
