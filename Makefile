@@ -15,7 +15,9 @@
 #   tests/helpers/*.c       -> build/tests/helpers/*      (programs the shell
 #                              tests call, e.g. to feed tshark)
 #   tests/fuzz/fuzz_*.c     -> build/fuzz/fuzz_*          (libFuzzer, clang)
-#   tests/bench/bench_*.c   -> build/bench/bench_*
+#   tests/bench/bench_*.c   -> build/bench/bench_*     (each linked with
+#                              tests/bench/bench_support.c, their shared
+#                              scaffolding, which is no bench itself)
 #   docs/man/*.[1-8]        -> installed man pages
 # A tools/NAME/libs.mk fragment may set stkauth-NAME_LIBS (extra link flags)
 # and add rules of its own.  Folders whose binaries do not follow tools/NAME
@@ -73,7 +75,9 @@ FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -g -O1 -std=c11 -D_DEFAULT_SOURCE -Ilib $(PKG_CFLAGS)
 
-BENCH_SRCS := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_SRCS := $(filter-out tests/bench/bench_support.c,\
+              $(sort $(wildcard tests/bench/bench_*.c)))
+BENCH_SUPPORT_OBJ := $(B)/obj/tests/bench/bench_support.o
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
 MAN_PAGES  := $(sort $(wildcard docs/man/*.[1-8]))
@@ -119,7 +123,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
-$(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIB)
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -159,7 +163,8 @@ deps:
 	@tools/deps.sh
 
 # check: normal build and tests, the same unit tests under ASan+UBSan, the
-# shell tests (CLI, tshark cross-checks), and a fuzz smoke run per target.
+# shell tests (CLI, tshark cross-checks, end to end), and a fuzz smoke run
+# per target.  The shell tests, the longest, are started first.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 check: deps
@@ -167,9 +172,9 @@ check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) SAN=1 all tests
 	@$(MAKE) --no-print-directory -j$(JOBS) fuzz-build
 	@tests/run-tests.sh \
+	    $(addprefix sh:,$(SH_TESTS)) \
 	    $(addprefix unit:,$(TEST_BINS)) \
 	    $(addprefix unit-san:,$(TEST_BINS:$(B)/%=build/san/%)) \
-	    $(addprefix sh:,$(SH_TESTS)) \
 	    $(addprefix fuzz:,$(FUZZ_BINS))
 
 demo: deps all

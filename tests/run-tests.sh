@@ -6,7 +6,8 @@
 #   unit-san  the same, built with ASan+UBSan
 #   sh        a shell test printing TAP lines ("ok N - ...", "not ok N - ...")
 #   fuzz      a libFuzzer target: a short smoke run over its seed corpus
-# Each program's output is kept in build/test-logs/.  A program that exits
+# Programs run TEST_JOBS (3) at a time and are reported as they finish,
+# with their wall time.  Each program's output is kept in build/test-logs/.  A program that exits
 # non-zero without reporting a failed case counts as one failure, and so does
 # one that reports no case at all: a test that tests nothing is a defect.
 #
@@ -23,12 +24,19 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 passed=0 failed=0 skipped=0
 failures=()
+# Programs run TEST_JOBS at a time (most shell tests wait on sockets and
+# timers more than they compute); each has its own folders and free ports.
+TEST_JOBS=${TEST_JOBS:-3}
 
-for spec in "$@"; do
+# run_one KIND:PATH - run it, output in $LOGDIR/NAME.log, exit status in
+# $LOGDIR/NAME.rc, wall time in seconds in $LOGDIR/NAME.secs.
+run_one() {
+	local spec=$1 kind path name log corpus scratch start cmd status
 	kind=${spec%%:*}
 	path=${spec#*:}
 	name=$kind-$(basename "$path")
 	log=$LOGDIR/$name.log
+	rm -f "$LOGDIR/$name.rc" "$LOGDIR/$name.secs"
 	case $kind in
 	unit|unit-san) cmd=("$path") ;;
 	sh) cmd=(bash "$path") ;;
@@ -42,13 +50,26 @@ for spec in "$@"; do
 		cmd=("$path" -runs="$FUZZ_SMOKE_RUNS" -timeout=10
 		    -artifact_prefix=build/fuzz/artifacts/ "$scratch" "$corpus")
 		;;
-	*) echo "run-tests: unknown kind $kind" >&2; exit 2 ;;
+	*) echo "run-tests: unknown kind $kind" >&2; echo 2 >"$LOGDIR/$name.rc"; return ;;
 	esac
+	start=$SECONDS
 	timeout --kill-after=10 "$TEST_TIMEOUT" "${cmd[@]}" >"$log" 2>&1
 	status=$?
+	echo $((SECONDS - start)) >"$LOGDIR/$name.secs"
+	echo "$status" >"$LOGDIR/$name.rc"
+}
+
+# report KIND:PATH - count and print one finished program.
+report() {
+	local spec=$1 kind name log status p s f secs
+	kind=${spec%%:*}
+	name=$kind-$(basename "${spec#*:}")
+	log=$LOGDIR/$name.log
+	status=$(cat "$LOGDIR/$name.rc" 2>/dev/null || echo 125)
+	secs=$(cat "$LOGDIR/$name.secs" 2>/dev/null || echo "?")
 	if [ "$kind" = fuzz ]; then
 		# libFuzzer reports no cases: its verdict is the exit status.
-		if [ $status -eq 0 ]; then p=1 f=0; else p=0 f=1; fi
+		if [ "$status" -eq 0 ]; then p=1 f=0; else p=0 f=1; fi
 		s=0
 	else
 		p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
@@ -57,20 +78,45 @@ for spec in "$@"; do
 		p=$((p - s))
 		# A TAP plan of "1..0 # SKIP reason": the whole program skipped.
 		if grep -qiE '^1\.\.0 *# *skip' "$log"; then s=$((s + 1)); fi
-		if [ $status -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 		if [ $((p + s + f)) -eq 0 ]; then f=1; fi
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	if [ "$f" -gt 0 ]; then
 		failures+=("$name")
-		printf 'FAIL %-40s %d passed, %d failed (exit %d, log %s)\n' \
-		    "$name" "$p" "$f" "$status" "$log"
+		printf 'FAIL %-40s %d passed, %d failed (exit %d, %ss, log %s)\n' \
+		    "$name" "$p" "$f" "$status" "$secs" "$log"
 		grep -E '^not ok|^# ' "$log" | head -20 | sed 's/^/     /'
-		[ $status -ne 0 ] && tail -5 "$log" | sed 's/^/     /'
+		[ "$status" -ne 0 ] && tail -5 "$log" | sed 's/^/     /'
 	else
-		printf 'ok   %-40s %d passed%s\n' "$name" "$p" \
-		    "$([ "$s" -gt 0 ] && echo ", $s skipped")"
+		printf 'ok   %-40s %d passed%s (%ss)\n' "$name" "$p" \
+		    "$([ "$s" -gt 0 ] && echo ", $s skipped")" "$secs"
 	fi
+}
+
+declare -A running=()	# pid -> spec
+reap() {	# report every finished program
+	local pid
+	for pid in "${!running[@]}"; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			report "${running[$pid]}"
+			unset "running[$pid]"
+		fi
+	done
+}
+
+for spec in "$@"; do
+	while [ ${#running[@]} -ge "$TEST_JOBS" ]; do
+		wait -n 2>/dev/null
+		reap
+	done
+	run_one "$spec" &
+	running[$!]=$spec
+done
+while [ ${#running[@]} -gt 0 ]; do
+	wait -n 2>/dev/null
+	reap
 done
 
 if [ ${#failures[@]} -gt 0 ]; then
