@@ -61,7 +61,7 @@ run_one() {
 
 # report KIND:PATH - count and print one finished program.
 report() {
-	local spec=$1 kind name log status p s f secs
+	local spec=$1 kind name log status p s f secs plan
 	kind=${spec%%:*}
 	name=$kind-$(basename "${spec#*:}")
 	log=$LOGDIR/$name.log
@@ -72,12 +72,20 @@ report() {
 		if [ "$status" -eq 0 ]; then p=1 f=0; else p=0 f=1; fi
 		s=0
 	else
-		p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
-		s=$(grep -E '^ok [0-9]+' "$log" | grep -ciE '# *skip')
-		f=$(grep -cE '^not ok [0-9]+' "$log" | head -1)
+		p=$(grep -acE '^ok [0-9]+' "$log" | head -1)
+		s=$(grep -aE '^ok [0-9]+' "$log" | grep -aciE '# *skip')
+		f=$(grep -acE '^not ok [0-9]+' "$log" | head -1)
 		p=$((p - s))
 		# A TAP plan of "1..0 # SKIP reason": the whole program skipped.
-		if grep -qiE '^1\.\.0 *# *skip' "$log"; then s=$((s + 1)); fi
+		if grep -aqiE '^1\.\.0 *# *skip' "$log"; then s=$((s + 1)); fi
+		# A plan "1..N" promises N cases: the ones that never reported
+		# (the program died or lost its output half-way) count as failed.
+		plan=$(grep -aoE '^1\.\.[0-9]+' "$log" | tail -1)
+		plan=${plan#1..}
+		if [ -n "$plan" ] && [ "$plan" -gt 0 ] &&
+		    [ $((p + s + f)) -lt "$plan" ]; then
+			f=$((f + plan - p - s - f))
+		fi
 		if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 		if [ $((p + s + f)) -eq 0 ]; then f=1; fi
 	fi
@@ -86,8 +94,8 @@ report() {
 		failures+=("$name")
 		printf 'FAIL %-40s %d passed, %d failed (exit %d, %ss, log %s)\n' \
 		    "$name" "$p" "$f" "$status" "$secs" "$log"
-		grep -E '^not ok|^# ' "$log" | head -20 | sed 's/^/     /'
-		[ "$status" -ne 0 ] && tail -5 "$log" | sed 's/^/     /'
+		grep -aE '^not ok|^# ' "$log" | head -20 | sed 's/^/     /'
+		[ "$status" -ne 0 ] && tail -5 "$log" | cat -v | sed 's/^/     /'
 	else
 		printf 'ok   %-40s %d passed%s (%ss)\n' "$name" "$p" \
 		    "$([ "$s" -gt 0 ] && echo ", $s skipped")" "$secs"
