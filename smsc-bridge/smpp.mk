@@ -42,7 +42,7 @@ $(B)/tests/helpers/bridge_smpp_drive: $(B)/obj/tests/helpers/bridge_smpp_drive.o
 
 # The benchmark starts the netsim daemon: make bench builds it first.
 $(B)/bench/bench_bridge_smpp: $(B)/obj/tests/bench/bench_bridge_smpp.o \
-    $(BRIDGE_SMPP_OBJS) $(LIB) | $(B)/bin/stkauth-netsim
+    $(BENCH_SUPPORT_OBJ) $(BRIDGE_SMPP_OBJS) $(LIB) | $(B)/bin/stkauth-netsim
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(BRIDGE_SMPP_LIBS) $(LDLIBS)
 

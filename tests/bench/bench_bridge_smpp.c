@@ -16,23 +16,15 @@
  *
  *   bench_bridge_smpp [SECONDS]        default 3 seconds per window
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <event2/event.h>
 
 #include "authmsg.h"
+#include "bench_support.h"
 #include "log.h"
 #include "ota.h"
 #include "tpdu.h"
@@ -46,52 +38,6 @@ static uint64_t next_id = 1, cntr = 1;
 static bool running, bound;
 static double end_at, build_cpu;
 static struct stk_ota_key kic_key, kid_key;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "bench_bridge_smpp: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-
-	if (fd < 0)
-		die("socket");
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &alen) != 0)
-		die("bind");
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
 
 /* The SMS-SUBMIT of one secured auth request, as the core builds it. */
 static int
@@ -150,13 +96,13 @@ pump(void)
 	snprintf(m.dest, sizeof(m.dest), "+4999000002");
 	m.tpdu = tpdu;
 	while (running && ops->capacity(tp) > 0) {
-		double c0 = thread_cpu();
+		double c0 = bench_thread_cpu();
 
 		if (build(tpdu, sizeof(tpdu), &m.tpdu_len) != STK_OK) {
 			fprintf(stderr, "bench_bridge_smpp: build failed\n");
 			exit(1);
 		}
-		build_cpu += thread_cpu() - c0;
+		build_cpu += bench_thread_cpu() - c0;
 		m.id = next_id++;
 		if (ops->submit(tp, &m) != STK_OK)
 			break;
@@ -244,47 +190,13 @@ kv_get(void *cfg, const char *key, const char **val)
 	return STK_E_NOT_FOUND;
 }
 
-/* utime + stime of a process in seconds (/proc/PID/stat 14, 15). */
-static double
-proc_cpu(pid_t pid, double *user, double *sys)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL || fgets(buf, sizeof(buf), f) ==
-	    NULL)
-		die(path);
-	fclose(f);
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %lu %lu", &ut, &st) != 2)
-		die("parse /proc/PID/stat");
-	*user = (double)ut / (double)hz;
-	*sys = (double)st / (double)hz;
-	return *user + *sys;
-}
-
-static double
-self_cpu(double *user, double *sys)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	*user = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
-	*sys = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-	return *user + *sys;
-}
-
 static void
 stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (now_s() >= end_at) {
+	if (bench_now() >= end_at) {
 		running = false;
 		event_base_loopbreak(base);
 	}
@@ -320,16 +232,16 @@ run_window(unsigned port, unsigned window, double seconds, pid_t ns)
 	event_base_dispatch(base);		/* until bound */
 	stop = event_new(base, -1, EV_PERSIST, stop_cb, NULL);
 	event_add(stop, &tick);
-	self_cpu(&bu0, &bs0);
-	proc_cpu(ns, &nu0, &ns0);
-	t0 = now_s();
+	bench_self_cpu(&bu0, &bs0);
+	bench_proc_cpu(ns, &nu0, &ns0);
+	t0 = bench_now();
 	end_at = t0 + seconds;
 	running = true;
 	pump();
 	event_base_dispatch(base);		/* until end_at */
-	t1 = now_s();
-	self_cpu(&bu1, &bs1);
-	proc_cpu(ns, &nu1, &ns1);
+	t1 = bench_now();
+	bench_self_cpu(&bu1, &bs1);
+	bench_proc_cpu(ns, &nu1, &ns1);
 	event_free(stop);
 	ops->drain(tp, done_cb);
 	event_base_dispatch(base);
@@ -354,60 +266,25 @@ int
 main(int argc, char **argv)
 {
 	static const unsigned windows[] = { 10, 100 };
-	const char *bin = getenv("STKAUTH_NETSIM");
 	double seconds = argc > 1 ? atof(argv[1]) : 3.0;
-	char dir[] = "/tmp/bench_bsmpp.XXXXXX", ini[64], log[64];
-	unsigned smpp_port, sub_port;
-	FILE *f;
-	pid_t pid;
-	int status;
+	struct bench_daemon netsim;
+	unsigned smpp_port;
 
-	if (bin == NULL)
-		bin = "build/bin/stkauth-netsim";
 	if (seconds <= 0)
 		seconds = 3.0;
-	if (access(bin, X_OK) != 0) {
-		fprintf(stderr, "bench_bridge_smpp: %s not built\n", bin);
-		return 1;
-	}
+	bench_init("bench_bridge_smpp");
 	stk_log_init("bench_bridge_smpp", STK_LOG_WARN);
 	kic_key.len = kid_key.len = 16;
 	memset(kic_key.key, 0x11, 16);
 	memset(kid_key.key, 0x22, 16);
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
-	smpp_port = free_port();
-	sub_port = free_port();
-	snprintf(ini, sizeof(ini), "%s/netsim.ini", dir);
-	snprintf(log, sizeof(log), "%s/netsim.log", dir);
-	if ((f = fopen(ini, "w")) == NULL)
-		die(ini);
-	fprintf(f, "[network]\nsubscriber_listen = 127.0.0.1:%u\n"
-	    "log_level = warn\n\n"
-	    "[smsc]\nlisten = 127.0.0.1:%u\nwindow = 100\n\n"
-	    "[esme bench]\npassword = bench\naddresses = +4999*\n",
-	    sub_port, smpp_port);
-	fclose(f);
-	if ((pid = fork()) < 0)
-		die("fork");
-	if (pid == 0) {
-		if (freopen(log, "w", stderr) == NULL)
-			_exit(127);
-		execl(bin, bin, "-c", ini, (char *)NULL);
-		_exit(127);
-	}
-	usleep(300000);
+	smpp_port = bench_netsim_smsc(&netsim);
 	base = event_base_new();
 	printf("stkauth-bridge SMPP transport -> stkauth-netsim SMSC on "
 	    "loopback, one bind_transceiver, secured auth requests "
 	    "(AES-128 OTA wrap per message), %.0f s per window:\n", seconds);
 	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
-		run_window(smpp_port, windows[i], seconds, pid);
+		run_window(smpp_port, windows[i], seconds, netsim.pid);
 	event_base_free(base);
-	kill(pid, SIGTERM);
-	waitpid(pid, &status, 0);
-	unlink(ini);
-	unlink(log);
-	rmdir(dir);
+	bench_daemon_stop(&netsim);
 	return 0;
 }

@@ -15,102 +15,19 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-
+/* libsmpp34's headers use uint8_t without <stdint.h> (included above) */
 #include <libsmpp34/smpp34.h>
 #include <libsmpp34/smpp34_structs.h>
 #include <libsmpp34/smpp34_params.h>
 
+#include "bench_support.h"
 #include "smpp_pdu.h"
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "bench_netsim_smpp: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/* A loopback port nobody uses right now (the kernel's choice). */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-
-	if (fd < 0)
-		die("socket");
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &alen) != 0)
-		die("bind");
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-connect_to(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd, one = 1;
-
-	for (int tries = 0; tries < 100; tries++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-			die("socket");
-		memset(&a, 0, sizeof(a));
-		a.sin_family = AF_INET;
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a.sin_port = htons((uint16_t)port);
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-			    sizeof(one));
-			return fd;
-		}
-		close(fd);
-		usleep(50000);
-	}
-	die("connect to the SMSC");
-	return -1;
-}
-
-static void
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			die("write");
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 struct conn {
 	int fd;
@@ -154,7 +71,7 @@ fill(struct conn *c, int timeout_ms)
 		exit(1);
 	}
 	if (r < 0 && errno != EINTR && errno != EAGAIN)
-		die("read");
+		bench_die("read");
 	if (r > 0)
 		c->len += (size_t)r;
 }
@@ -190,7 +107,7 @@ queue_deliver_resp(struct conn *c, uint32_t seq)
 		}
 	}
 	if (!stk_buf_add_space(&c->out, &p, (size_t)len))
-		die("out of memory");
+		bench_die("out of memory");
 	memcpy(p, tmpl, (size_t)len);
 	p[12] = (uint8_t)(seq >> 24);
 	p[13] = (uint8_t)(seq >> 16);
@@ -201,7 +118,7 @@ queue_deliver_resp(struct conn *c, uint32_t seq)
 static void
 flush_out(struct conn *c)
 {
-	write_all(c->fd, stk_buf_data(&c->out), stk_buf_len(&c->out));
+	bench_write_all(c->fd, stk_buf_data(&c->out), stk_buf_len(&c->out));
 	stk_buf_reset(&c->out);
 }
 
@@ -221,7 +138,7 @@ run_window(unsigned port, unsigned window, double seconds)
 
 	memset(&c, 0, sizeof(c));
 	stk_buf_init(&c.out);
-	c.fd = connect_to(port);
+	c.fd = bench_connect(port, 5);
 	if (smpp_pack_bind(&c.out, BIND_TRANSCEIVER, seq++, "bench",
 	    "bench") != STK_OK) {
 		fprintf(stderr, "bench_netsim_smpp: pack bind_transceiver\n");
@@ -258,17 +175,17 @@ run_window(unsigned port, unsigned window, double seconds)
 		exit(1);
 	}
 
-	t0 = now_seconds();
+	t0 = bench_now();
 	end = t0 + seconds;
 	for (;;) {
 		size_t consumed = 0;
-		bool sending = now_seconds() < end;
+		bool sending = bench_now() < end;
 
 		while (sending && outstanding < window) {
 			uint8_t *p;
 
 			if (!stk_buf_add_space(&c.out, &p, stk_buf_len(&tmpl)))
-				die("out of memory");
+				bench_die("out of memory");
 			memcpy(p, stk_buf_data(&tmpl), stk_buf_len(&tmpl));
 			p[12] = (uint8_t)(seq >> 24);
 			p[13] = (uint8_t)(seq >> 16);
@@ -301,7 +218,7 @@ run_window(unsigned port, unsigned window, double seconds)
 		}
 		compact(&c, consumed);
 	}
-	t1 = now_seconds();
+	t1 = bench_now();
 	printf("  window %3u: %8.0f submit_sm/s  (%lu accepted in %.2f s; "
 	    "%lu throttled, %lu other errors; %lu deliver_sm acked)\n",
 	    window, ok / (t1 - t0), ok, t1 - t0, throttled, other, delivered);
@@ -315,53 +232,18 @@ int
 main(int argc, char **argv)
 {
 	static const unsigned windows[] = { 1, 10, 100 };
-	const char *bin = getenv("STKAUTH_NETSIM");
 	double seconds = argc > 1 ? atof(argv[1]) : 3.0;
-	char dir[] = "/tmp/bench_smpp.XXXXXX", ini[64], log[64];
-	unsigned smpp_port, sub_port;
-	FILE *f;
-	pid_t pid;
-	int status;
+	struct bench_daemon netsim;
+	unsigned smpp_port;
 
-	if (bin == NULL)
-		bin = "build/bin/stkauth-netsim";
 	if (seconds <= 0)
 		seconds = 3.0;
-	if (access(bin, X_OK) != 0) {
-		fprintf(stderr, "bench_netsim_smpp: %s not built\n", bin);
-		return 1;
-	}
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
-	smpp_port = free_port();
-	sub_port = free_port();
-	snprintf(ini, sizeof(ini), "%s/netsim.ini", dir);
-	snprintf(log, sizeof(log), "%s/netsim.log", dir);
-	if ((f = fopen(ini, "w")) == NULL)
-		die(ini);
-	fprintf(f, "[network]\nsubscriber_listen = 127.0.0.1:%u\n"
-	    "log_level = warn\n\n"
-	    "[smsc]\nlisten = 127.0.0.1:%u\nwindow = 100\n\n"
-	    "[esme bench]\npassword = bench\naddresses = +4999*\n",
-	    sub_port, smpp_port);
-	fclose(f);
-
-	if ((pid = fork()) < 0)
-		die("fork");
-	if (pid == 0) {
-		if (freopen(log, "w", stderr) == NULL)
-			_exit(127);
-		execl(bin, bin, "-c", ini, (char *)NULL);
-		_exit(127);
-	}
+	bench_init("bench_netsim_smpp");
+	smpp_port = bench_netsim_smsc(&netsim);
 	printf("stkauth-netsim SMSC, submit_sm -> routing -> deliver_sm on "
 	    "loopback, %.0f s per window:\n", seconds);
 	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
 		run_window(smpp_port, windows[i], seconds);
-	kill(pid, SIGTERM);
-	waitpid(pid, &status, 0);
-	unlink(ini);
-	unlink(log);
-	rmdir(dir);
+	bench_daemon_stop(&netsim);
 	return 0;
 }

@@ -31,131 +31,60 @@
 # Stops only the processes it started, by pid.
 set -u
 
+. tests/helpers/testlib.sh
+
 ADMIN=${STKAUTH_ADMIN:-build/bin/stkauth-admin}
 SIM=build/bin/stkauth-sim
 PHONE=build/bin/stkauth-phone
 PDU=build/bin/stkauth-pdu
 FX=ldap-fixtures
-PLAN=42
-n=0
-failed=0
 
-ok()    { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP not root: a private pcscd needs unshare -m and mount --bind"
-	exit 0
-fi
+tl_need_root "a private pcscd needs unshare -m and mount --bind"
 export PATH=$PATH:/usr/sbin
-for need in pcscd slapd ldapsearch socat unshare ss openssl sqlite3 jq base64; do
-	if ! command -v "$need" >/dev/null; then
-		echo "1..0 # SKIP missing $need (make deps installs it)"
-		exit 0
-	fi
-done
-for b in "$ADMIN" "$SIM" "$PHONE" "$PDU"; do
-	if [ ! -x "$b" ]; then
-		echo "1..1"
-		echo "not ok 1 - $b is not built (make all)"
-		exit 1
-	fi
-done
-echo "1..$PLAN"
+tl_need pcscd slapd ldapsearch socat unshare ss openssl sqlite3 jq base64
+tl_built "$ADMIN" "$SIM" "$PHONE" "$PDU"
+tap_plan 42
 
-T=$(mktemp -d /tmp/stkauth-enroll.XXXXXX)
-PCSCD_PID=
-SIM_PID=
-PHONE_PID=
-NET_PID=
-stop() {
-	for p in "$@"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null
-	done
-	for p in "$@"; do
-		[ -z "$p" ] && continue
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-cleanup() {
-	stop "$PHONE_PID" "$NET_PID" "$SIM_PID" "$PCSCD_PID"
-	"$FX/slapd.sh" stop "$T/ldap" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
+tl_begin enroll
+tl_at_exit '"$FX/slapd.sh" stop "$tmp/ldap" >/dev/null 2>&1'
 
-free_port() {	# free_port FROM TO STEP: a free pair PORT, PORT+1
-	for p in $(seq "$1" "$3" "$2"); do
-		if [ -z "$(ss -Htan "( sport = :$p or sport = :$((p + 1)) )")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-}
-wait_for() {
-	for _ in $(seq "${3:-100}"); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-LPORT=$(free_port 39101 39499 2)
-VPORT=$(free_port 39501 39899 2)
-NPORT=$(free_port 39901 40299 2)
+# slapd and vpcd each listen on a port and the next one
+free_port_pair && LPORT=$FREE
+free_port_pair && VPORT=$FREE
+free_port && NPORT=$FREE
 SUFFIX=dc=stkauth,dc=test
 READER="stkauth enroll vpcd 00 00"
 ICCID=8944100000000123456
 MSISDN=+491701234567
 SERVICE=+491710000001
 ADMINKEY=000102030405060708090A0B0C0D0E0F
-CA=$T/ldap/ca
+CA=$tmp/ldap/ca
 
 # ---- the private slapd (with its CA), pcscd, the card --------------------
-"$FX/slapd.sh" start "$T/ldap" "$LPORT" >"$T/slapd.out" 2>&1
-mkdir -p "$T/run" "$T/conf" "$T/bridge" /run/pcscd
-chmod 700 "$T/bridge"
-cat >"$T/conf/vpcd" <<EOF
-FRIENDLYNAME "stkauth enroll vpcd"
-DEVICENAME   /dev/null:$VPORT
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    $VPORT
-EOF
-export PCSCLITE_CSOCK_NAME="$T/run/pcscd.comm"
-unshare -m sh -c "mount --bind '$T/run' /run/pcscd && exec pcscd -f -i -a -c '$T/conf'" \
-    >>"$T/pcscd.log" 2>&1 &
-PCSCD_PID=$!
-for _ in $(seq 100); do [ -S "$T/run/pcscd.comm" ] && break; sleep 0.1; done
-# vpcd listens once pcscd has loaded the driver (the card connects to it)
-for _ in $(seq 100); do
-	[ -n "$(ss -Htln "( sport = :$VPORT )")" ] && break
-	sleep 0.1
-done
-"$SIM" --state "$T/card.state" --iccid "$ICCID" --imsi 001010123456789 \
-    --msisdn "$MSISDN" --admin-key "$ADMINKEY" --vpcd "127.0.0.1:$VPORT" \
-    >"$T/sim.log" 2>&1 &
-SIM_PID=$!
+"$FX/slapd.sh" start "$tmp/ldap" "$LPORT" >"$tmp/slapd.out" 2>&1
+mkdir -p "$tmp/bridge"
+chmod 700 "$tmp/bridge"
+# (tl_pcscd waits until vpcd listens: the card connects to it)
+tl_pcscd "stkauth enroll vpcd" "$VPORT"
+tl_spawn "$tmp/sim.log" "$SIM" --state "$tmp/card.state" --iccid "$ICCID" \
+    --imsi 001010123456789 --msisdn "$MSISDN" --admin-key "$ADMINKEY" \
+    --vpcd "127.0.0.1:$VPORT"
 check "private slapd (port $LPORT), pcscd and stkauth-sim are up (vpcd $VPORT)" \
-    "[ -n '$LPORT' ] && [ -n '$VPORT' ] && [ -n '$NPORT' ] && $FX/slapd.sh status '$T/ldap' '$LPORT' && wait_for '$T/sim.log' 'connected to vpcd' && wait_for '$T/pcscd.log' 'Card ATR'"
-if [ "$failed" -ne 0 ]; then
-	echo "# pcscd log:"; sed 's/^/#   /' "$T/pcscd.log" | tail -n 15
-	echo "# stkauth-sim log:"; sed 's/^/#   /' "$T/sim.log" | tail -n 5
-	echo "# slapd:"; sed 's/^/#   /' "$T/slapd.out" | tail -n 5
+    "[ -n '$LPORT' ] && [ -n '$VPORT' ] && [ -n '$NPORT' ] && $FX/slapd.sh status '$tmp/ldap' '$LPORT' && wait_log '$tmp/sim.log' 'connected to vpcd' && wait_log '$TL_PCSCD_LOG' 'Card ATR'"
+if [ "$fails" -ne 0 ]; then
+	tl_tail "$TL_PCSCD_LOG" 15 "pcscd log"
+	tl_tail "$tmp/sim.log" 5 "stkauth-sim log"
+	tl_tail "$tmp/slapd.out" 5 slapd
 	echo "Bail out! the private slapd, pcscd or card did not come up"
 	exit 1
 fi
 
-(umask 077; echo "$ADMINKEY" >"$T/admin.key"; echo 1234 >"$T/pin")
-cat >"$T/admin.ini" <<EOF
+(umask 077; echo "$ADMINKEY" >"$tmp/admin.key"; echo 1234 >"$tmp/pin")
+cat >"$tmp/admin.ini" <<EOF
 [server]
-db = $T/server.db
+db = $tmp/server.db
 [bridge]
-keystore = $T/bridge/keystore.db
+keystore = $tmp/bridge/keystore.db
 [ca]
 dir = $CA
 cert_days = 400
@@ -163,27 +92,27 @@ crl_days = 7
 [ldap]
 uri = ldap://127.0.0.1:$LPORT/
 bind_dn = cn=admin,$SUFFIX
-password_file = $T/ldap/admin.pw
+password_file = $tmp/ldap/admin.pw
 people_dn = ou=people,$SUFFIX
 ca_dn = cn=stkauth Test CA,ou=ca,$SUFFIX
 [card]
-admin_key_file = $T/admin.key
+admin_key_file = $tmp/admin.key
 service_number = $SERVICE
 EOF
-A() { "$ADMIN" -c "$T/admin.ini" "$@"; }
-# rc EXPECTED CMD...: run, keep stdout/stderr in $T/out, $T/err
+A() { "$ADMIN" -c "$tmp/admin.ini" "$@"; }
+# rc EXPECTED CMD...: run, keep stdout/stderr in $tmp/out, $tmp/err
 rc() {
 	local want=$1
 	shift
-	"$@" >"$T/out" 2>"$T/err"
+	"$@" >"$tmp/out" 2>"$tmp/err"
 	local got=$?
 	[ "$got" = "$want" ] || { echo "# exit $got, expected $want: $*"; \
-	    sed 's/^/#   /' "$T/err"; return 1; }
+	    sed 's/^/#   /' "$tmp/err"; return 1; }
 }
-qs() { sqlite3 "$T/server.db" "$1"; }
-qk() { sqlite3 "$T/bridge/keystore.db" "$1"; }
+qs() { sqlite3 "$tmp/server.db" "$1"; }
+qk() { sqlite3 "$tmp/bridge/keystore.db" "$1"; }
 ldap() { ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=5 \
-    -H "ldap://127.0.0.1:$LPORT/" -D "cn=admin,$SUFFIX" -y "$T/ldap/admin.pw" "$@"; }
+    -H "ldap://127.0.0.1:$LPORT/" -D "cn=admin,$SUFFIX" -y "$tmp/ldap/admin.pw" "$@"; }
 # cert_der ACCOUNT OUT: the userCertificate;binary of the entry, as DER
 cert_der() {
 	ldap -b "uid=$1,ou=people,$SUFFIX" -s base 'userCertificate;binary' \
@@ -198,72 +127,72 @@ A bind bob +491700000002 >/dev/null
 
 # ---- help, usage --------------------------------------------------------------
 check "enroll --help and revoke --help" \
-    "rc 0 '$ADMIN' enroll --help && grep -q '^usage: stkauth-admin enroll ACCOUNT --reader NAME' '$T/out' && rc 0 '$ADMIN' revoke --help && grep -q '^usage: stkauth-admin revoke ACCOUNT' '$T/out'"
+    "rc 0 '$ADMIN' enroll --help && grep -q '^usage: stkauth-admin enroll ACCOUNT --reader NAME' '$tmp/out' && rc 0 '$ADMIN' revoke --help && grep -q '^usage: stkauth-admin revoke ACCOUNT' '$tmp/out'"
 check "the command list names enroll and revoke" \
-    "rc 0 '$ADMIN' --help && grep -q '^  enroll ' '$T/out' && grep -q '^  revoke ' '$T/out'"
+    "rc 0 '$ADMIN' --help && grep -q '^  enroll ' '$tmp/out' && grep -q '^  revoke ' '$tmp/out'"
 check "a PIN on the command line is refused (exit 2, before anything)" \
-    "rc 2 A enroll alice 1234 --reader '$READER' && grep -q 'never taken from the command line' '$T/err'"
+    "rc 2 A enroll alice 1234 --reader '$READER' && grep -q 'never taken from the command line' '$tmp/err'"
 check "enroll without --reader: exit 2" "rc 2 A enroll alice"
 check "bad TAR, service number, key version, PIN file: exit 3 / 2 / 3" \
-    "rc 3 A enroll alice --reader '$READER' --tar 53544 && rc 3 A enroll alice --reader '$READER' --service-number +49abc && rc 2 A enroll alice --reader '$READER' --kvn 16 && echo 12a4 >'$T/badpin' && chmod 600 '$T/badpin' && rc 3 A enroll alice --reader '$READER' --pin-file '$T/badpin' && grep -q '4 to 8 digits' '$T/err'"
+    "rc 3 A enroll alice --reader '$READER' --tar 53544 && rc 3 A enroll alice --reader '$READER' --service-number +49abc && rc 2 A enroll alice --reader '$READER' --kvn 16 && echo 12a4 >'$tmp/badpin' && chmod 600 '$tmp/badpin' && rc 3 A enroll alice --reader '$READER' --pin-file '$tmp/badpin' && grep -q '4 to 8 digits' '$tmp/err'"
 
 # ---- bad input: nothing touched -----------------------------------------------
 check "unknown account: exit 4" \
-    "rc 4 A enroll nobody --reader '$READER' --msisdn $MSISDN && grep -q 'no such account' '$T/err'"
+    "rc 4 A enroll nobody --reader '$READER' --msisdn $MSISDN && grep -q 'no such account' '$tmp/err'"
 check "account not bound and no --msisdn: exit 5" \
-    "rc 5 A enroll alice --reader '$READER' && grep -q 'not bound' '$T/err'"
+    "rc 5 A enroll alice --reader '$READER' && grep -q 'not bound' '$tmp/err'"
 check "MSISDN bound to another account: exit 5" \
-    "rc 5 A enroll alice --reader '$READER' --msisdn +491700000002 && grep -q 'bound to account bob' '$T/err'"
+    "rc 5 A enroll alice --reader '$READER' --msisdn +491700000002 && grep -q 'bound to account bob' '$tmp/err'"
 check "unknown reader: exit 4, the readers listed" \
-    "rc 4 A enroll alice --reader 'no such reader' --msisdn $MSISDN && grep -q 'unknown reader \"no such reader\"; readers: \"$READER\"' '$T/err'"
-(umask 077; echo 0F0E0D0C0B0A09080706050403020100 >"$T/wrong.key")
+    "rc 4 A enroll alice --reader 'no such reader' --msisdn $MSISDN && grep -q 'unknown reader \"no such reader\"; readers: \"$READER\"' '$tmp/err'"
+(umask 077; echo 0F0E0D0C0B0A09080706050403020100 >"$tmp/wrong.key")
 check "wrong admin key: exit 1, refused by the card" \
-    "rc 1 A enroll alice --reader '$READER' --msisdn $MSISDN --admin-key-file '$T/wrong.key' && grep -q 'refused the admin key' '$T/err'"
-cp "$T/admin.key" "$T/open.key"
-chmod 644 "$T/open.key"
+    "rc 1 A enroll alice --reader '$READER' --msisdn $MSISDN --admin-key-file '$tmp/wrong.key' && grep -q 'refused the admin key' '$tmp/err'"
+cp "$tmp/admin.key" "$tmp/open.key"
+chmod 644 "$tmp/open.key"
 check "world-readable admin key file: exit 3" \
-    "rc 3 A enroll alice --reader '$READER' --msisdn $MSISDN --admin-key-file '$T/open.key' && grep -q 'chmod 600' '$T/err'"
+    "rc 3 A enroll alice --reader '$READER' --msisdn $MSISDN --admin-key-file '$tmp/open.key' && grep -q 'chmod 600' '$tmp/err'"
 check "after the refusals: no binding, no card, no LDAP entry, no key store row" \
-    "[ -z \"\$(qs \"SELECT 1 FROM msisdn_bindings b JOIN accounts a ON a.id = b.account_id WHERE a.name = 'alice'\")\" ] && [ \"\$(qs 'SELECT count(*) FROM cards')\" = 0 ] && ! cert_der alice '$T/none.der' && [ \"\$(qk 'SELECT count(*) FROM cards')\" = 0 ]"
+    "[ -z \"\$(qs \"SELECT 1 FROM msisdn_bindings b JOIN accounts a ON a.id = b.account_id WHERE a.name = 'alice'\")\" ] && [ \"\$(qs 'SELECT count(*) FROM cards')\" = 0 ] && ! cert_der alice '$tmp/none.der' && [ \"\$(qk 'SELECT count(*) FROM cards')\" = 0 ]"
 
 # ---- a failure after the card changed: everything else undone --------------
 qs "CREATE TRIGGER inject BEFORE INSERT ON cards BEGIN SELECT RAISE(ABORT, 'injected failure'); END;"
 check "database failure after personalisation: exit 1, the card's state and the retry are explained" \
-    "rc 1 A enroll alice --reader '$READER' --msisdn $MSISDN --pin-file '$T/pin' && grep -q 'NOT enrolled' '$T/err' && grep -q 'run the same enroll command again' '$T/err'"
-failed_serial=$(sed -n 's/.*the unused certificate \([0-9A-F]*\) is revoked.*/\1/p' "$T/err")
+    "rc 1 A enroll alice --reader '$READER' --msisdn $MSISDN --pin-file '$tmp/pin' && grep -q 'NOT enrolled' '$tmp/err' && grep -q 'run the same enroll command again' '$tmp/err'"
+failed_serial=$(sed -n 's/.*the unused certificate \([0-9A-F]*\) is revoked.*/\1/p' "$tmp/err")
 check "undone: no key store row, no LDAP entry, no binding, the unused certificate revoked ($failed_serial)" \
-    "[ \"\$(qk 'SELECT count(*) FROM cards')\" = 0 ] && ! cert_der alice '$T/none.der' && [ \"\$(qs 'SELECT count(*) FROM msisdn_bindings')\" = 1 ] && [ -n '$failed_serial' ] && grep -qP '^R\t.*\t.*,cessationOfOperation\t$failed_serial\t' '$CA/index.txt'"
+    "[ \"\$(qk 'SELECT count(*) FROM cards')\" = 0 ] && ! cert_der alice '$tmp/none.der' && [ \"\$(qs 'SELECT count(*) FROM msisdn_bindings')\" = 1 ] && [ -n '$failed_serial' ] && grep -qP '^R\t.*\t.*,cessationOfOperation\t$failed_serial\t' '$CA/index.txt'"
 qs "DROP TRIGGER inject;"
 
 # ---- enroll ----------------------------------------------------------------------
 check "enroll alice (the same command again): exit 0" \
-    "rc 0 A --json enroll alice --reader '$READER' --msisdn $MSISDN --pin-file '$T/pin'"
-cp "$T/out" "$T/enroll.json"
-SERIAL=$(jq -r .serial "$T/enroll.json")
+    "rc 0 A --json enroll alice --reader '$READER' --msisdn $MSISDN --pin-file '$tmp/pin'"
+cp "$tmp/out" "$tmp/enroll.json"
+SERIAL=$(jq -r .serial "$tmp/enroll.json")
 check "JSON: account, MSISDN, ICCID, serial, LDAP DN, key set, TAR, PIN" \
-    "jq -e '.ok and .account == \"alice\" and .msisdn == \"$MSISDN\" and .iccid == \"$ICCID\" and (.serial | test(\"^[0-9A-F]{32}\$\")) and .ldapDn == \"uid=alice,ou=people,$SUFFIX\" and .kvn == 1 and .tar == \"53544B\" and .serviceNumber == \"$SERVICE\" and .pinSet' '$T/enroll.json' >/dev/null"
+    "jq -e '.ok and .account == \"alice\" and .msisdn == \"$MSISDN\" and .iccid == \"$ICCID\" and (.serial | test(\"^[0-9A-F]{32}\$\")) and .ldapDn == \"uid=alice,ou=people,$SUFFIX\" and .kvn == 1 and .tar == \"53544B\" and .serviceNumber == \"$SERVICE\" and .pinSet' '$tmp/enroll.json' >/dev/null"
 check "the serial is fresh (not the revoked one)" "[ '$SERIAL' != '$failed_serial' ]"
 
-cert_der alice "$T/alice.der"
-openssl x509 -inform DER -in "$T/alice.der" -out "$T/alice.pem" 2>/dev/null
-openssl x509 -in "$T/alice.pem" -noout -text >"$T/alice.txt" 2>&1
+cert_der alice "$tmp/alice.der"
+openssl x509 -inform DER -in "$tmp/alice.der" -out "$tmp/alice.pem" 2>/dev/null
+openssl x509 -in "$tmp/alice.pem" -noout -text >"$tmp/alice.txt" 2>&1
 check "LDAP: uid=alice has userCertificate;binary and mobile $MSISDN" \
-    "[ -s '$T/alice.pem' ] && ldap -b 'uid=alice,ou=people,$SUFFIX' -s base mobile objectClass | grep -q '^mobile: $MSISDN' && ldap -b 'uid=alice,ou=people,$SUFFIX' -s base objectClass | grep -q '^objectClass: pkiUser'"
+    "[ -s '$tmp/alice.pem' ] && ldap -b 'uid=alice,ou=people,$SUFFIX' -s base mobile objectClass | grep -q '^mobile: $MSISDN' && ldap -b 'uid=alice,ou=people,$SUFFIX' -s base objectClass | grep -q '^objectClass: pkiUser'"
 check "openssl verify: the certificate chains to the CA" \
-    "openssl verify -CAfile '$CA/ca.pem' '$T/alice.pem' | grep -q ': OK'"
+    "openssl verify -CAfile '$CA/ca.pem' '$tmp/alice.pem' | grep -q ': OK'"
 check "subject UID=alice, CN=alice; SAN URI:tel:$MSISDN; serial $SERIAL" \
-    "openssl x509 -in '$T/alice.pem' -noout -subject -nameopt RFC2253 | grep -q 'subject=CN=alice,UID=alice' && grep -q 'URI:tel:$MSISDN' '$T/alice.txt' && [ \"\$(openssl x509 -in '$T/alice.pem' -noout -serial)\" = 'serial=$SERIAL' ]"
+    "openssl x509 -in '$tmp/alice.pem' -noout -subject -nameopt RFC2253 | grep -q 'subject=CN=alice,UID=alice' && grep -q 'URI:tel:$MSISDN' '$tmp/alice.txt' && [ \"\$(openssl x509 -in '$tmp/alice.pem' -noout -serial)\" = 'serial=$SERIAL' ]"
 check "keyUsage critical digitalSignature + nonRepudiation, CA:FALSE, RSA 2048" \
-    "grep -A1 'Key Usage: critical' '$T/alice.txt' | grep -q 'Digital Signature, Non Repudiation' && grep -A1 'Basic Constraints: critical' '$T/alice.txt' | grep -q 'CA:FALSE' && grep -q 'Public-Key: (2048 bit)' '$T/alice.txt'"
+    "grep -A1 'Key Usage: critical' '$tmp/alice.txt' | grep -q 'Digital Signature, Non Repudiation' && grep -A1 'Basic Constraints: critical' '$tmp/alice.txt' | grep -q 'CA:FALSE' && grep -q 'Public-Key: (2048 bit)' '$tmp/alice.txt'"
 check "CA database: a valid row for the serial, newcerts/SERIAL.pem" \
-    "grep -qP '^V\t\d{12}Z\t\t$SERIAL\tunknown\t/UID=alice/CN=alice\$' '$CA/index.txt' && cmp -s <(openssl x509 -in '$CA/newcerts/$SERIAL.pem' -outform DER) '$T/alice.der'"
+    "grep -qP '^V\t\d{12}Z\t\t$SERIAL\tunknown\t/UID=alice/CN=alice\$' '$CA/index.txt' && cmp -s <(openssl x509 -in '$CA/newcerts/$SERIAL.pem' -outform DER) '$tmp/alice.der'"
 check "server database: alice bound to $MSISDN, card $ICCID with a 32-octet K_auth" \
     "[ \"\$(qs \"SELECT b.msisdn, c.iccid, length(c.k_auth) FROM accounts a JOIN msisdn_bindings b ON b.account_id = a.id JOIN cards c ON c.account_id = a.id WHERE a.name = 'alice'\")\" = '$MSISDN|$ICCID|32' ]"
 check "key store: card $ICCID for $MSISDN, TAR 53544B, SPI 163A, command key set 1" \
     "[ \"\$(qk \"SELECT iccid, msisdn, hex(tar), printf('%04X', spi), cmd_kvn FROM cards\")\" = '$ICCID|$MSISDN|53544B|163A|1' ]"
 check "key store: key set 1, KIc/KID 12 (AES), 16-octet random keys, counters 0" \
     "[ \"\$(qk \"SELECT kvn, printf('%02X', kic), printf('%02X', kid), length(kic_key), length(kid_key), tx_cntr, rx_cntr, kic_key != kid_key FROM keysets\")\" = '1|12|12|16|16|0|0|1' ]"
-check "key store file mode 0600" "[ \"\$(stat -c %a '$T/bridge/keystore.db')\" = 600 ]"
+check "key store file mode 0600" "[ \"\$(stat -c %a '$tmp/bridge/keystore.db')\" = 600 ]"
 
 # ---- the card answers a login: signature and password ---------------------
 KIC=$(qk "SELECT hex(kic_key) FROM keysets WHERE kvn = 1")
@@ -276,9 +205,9 @@ TICKET=3751324B3958
 SVC=4578616D706C652042616E6B206C6F67696E
 REQ=010101${SID}${NONCE}00786B048880063751324B395804124578616D706C652042616E6B206C6F67696E
 PKT=$("$PDU" ota-wrap --spi 1601 --kic 12 --kid 12 --kic-key "$KIC" \
-    --kid-key "$KID" --tar 53544B --cntr 0000000001 --udh "$REQ" 2>"$T/pdu.err")
+    --kid-key "$KID" --tar 53544B --cntr 0000000001 --udh "$REQ" 2>"$tmp/pdu.err")
 DELIVER=$("$PDU" sms-deliver --from "$SERVICE" --pid 7F --dcs F6 \
-    --udh 027000 --scts 2026-11-23T18:38:00+00:00 --ud "${PKT:6}" 2>>"$T/pdu.err")
+    --udh 027000 --scts 2026-11-23T18:38:00+00:00 --ud "${PKT:6}" 2>>"$tmp/pdu.err")
 hexfield() {
 	awk -v k="$1" '
 		$1 == k":" && / octets: / { sub(/.* octets: /, ""); acc = $0; on = 1; next }
@@ -286,30 +215,20 @@ hexfield() {
 		{ on = 0 }
 		END { print acc }'
 }
-net_read() {
-	local l=
-	IFS= read -r -t "${2:-15}" l <&"${NET[0]}" || true
-	printf -v "$1" '%s' "${l%$'\r'}"
-}
-net_send() { printf '%s\n' "$1" >&"${NET[1]}"; }
-coproc NET { exec socat -T 60 "TCP-LISTEN:$NPORT,bind=127.0.0.1,reuseaddr" STDIO 2>/dev/null; }
-NET_PID=$NET_PID
-for _ in $(seq 50); do
-	[ -n "$(ss -Htln "( sport = :$NPORT )")" ] && break
-	sleep 0.1
-done
+tl_net "$NPORT" 60
 "$PHONE" --reader "$READER" --sim-pin 0000 --network "127.0.0.1:$NPORT" \
     --auto confirm --pin 1234 --delay 20 --ui-timeout 20 </dev/null \
-    >"$T/phone.out" 2>"$T/phone.log" &
+    >"$tmp/phone.out" 2>"$tmp/phone.log" &
 PHONE_PID=$!
-net_read line
+tl_track "$PHONE_PID"
+net_read line 15
 net_send "OK ATTACH $MSISDN"
 net_send "MT 21 $DELIVER"
-net_read line
+net_read line 15
 check "the card accepts the request secured with the key store's OTA keys (PoR OK)" \
     '[[ "$line" =~ ^MT-ACK\ 21\ .*027100000B0A53544B000000000100 ]]'
 check "the card is in use by the phone: enroll bob fails (exit 1) and changes nothing" \
-    "rc 1 A enroll bob --reader '$READER' && grep -q 'in use' '$T/err'"
+    "rc 1 A enroll bob --reader '$READER' && grep -q 'in use' '$tmp/err'"
 mos=()
 for i in $(seq 8); do
 	net_read line 20
@@ -324,30 +243,29 @@ packet=027000
 for m in "${mos[@]}"; do
 	packet+=$("$PDU" decode --as sms-submit "$m" | hexfield body)
 done
-"$PDU" ota-unwrap --kic-key "$KIC" --kid-key "$KID" "$packet" >"$T/unwrap.out" 2>&1
-data=$(sed -n 's/.* data=\([0-9A-F]*\).*/\1/p' "$T/unwrap.out" | head -n 1)
-"$PDU" decode --as auth-response "$data" >"$T/resp.out" 2>&1
+"$PDU" ota-unwrap --kic-key "$KIC" --kid-key "$KID" "$packet" >"$tmp/unwrap.out" 2>&1
+data=$(sed -n 's/.* data=\([0-9A-F]*\).*/\1/p' "$tmp/unwrap.out" | head -n 1)
+"$PDU" decode --as auth-response "$data" >"$tmp/resp.out" 2>&1
 check "auth response: confirmed after the PIN enroll set, this card, RSA-signed (${#mos[@]} SMS)" \
-    "grep -q 'DECISION: 0x01 (confirmed' '$T/resp.out' && grep -q 'ICCID: $ICCID' '$T/resp.out' && grep -q 'SIG-ALG: 0x01' '$T/resp.out'"
-stop "$PHONE_PID" "$NET_PID"
-PHONE_PID=
-NET_PID=
-PASSWORD=$(sed -n 's/^ *PASSWORD: "\([0-9]*\)"$/\1/p' "$T/resp.out")
-EFICCID=$(sed -n 's/^ *EF-ICCID: 10 octets: //p' "$T/resp.out")
-SIG=$(hexfield SIGNATURE <"$T/resp.out")
+    "grep -q 'DECISION: 0x01 (confirmed' '$tmp/resp.out' && grep -q 'ICCID: $ICCID' '$tmp/resp.out' && grep -q 'SIG-ALG: 0x01' '$tmp/resp.out'"
+tl_stop "$PHONE_PID" 5
+tl_stop "$NET_PROC" 5
+PASSWORD=$(sed -n 's/^ *PASSWORD: "\([0-9]*\)"$/\1/p' "$tmp/resp.out")
+EFICCID=$(sed -n 's/^ *EF-ICCID: 10 octets: //p' "$tmp/resp.out")
+SIG=$(hexfield SIGNATURE <"$tmp/resp.out")
 # DTBS (PROTOCOL.md §7) rebuilt here, verified with the LDAP certificate
 DTBS=73746B617574682D76312D617574682D726573706F6E7365
 DTBS+=0101${SID}${NONCE}06${TICKET}0412${SVC}${EFICCID}01
 DTBS+=$(printf '%02X' "${#PASSWORD}")$(printf '%s' "$PASSWORD" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
 hex2bin() { printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
-hex2bin "$DTBS" >"$T/dtbs.bin"
-hex2bin "$SIG" >"$T/sig.bin"
-openssl x509 -in "$T/alice.pem" -noout -pubkey >"$T/alice.pub"
+hex2bin "$DTBS" >"$tmp/dtbs.bin"
+hex2bin "$SIG" >"$tmp/sig.bin"
+openssl x509 -in "$tmp/alice.pem" -noout -pubkey >"$tmp/alice.pub"
 check "the signature verifies with the key of alice's certificate in LDAP (openssl dgst)" \
-    "[ \${#SIG} -eq 512 ] && openssl dgst -sha256 -verify '$T/alice.pub' -signature '$T/sig.bin' '$T/dtbs.bin' | grep -q 'Verified OK'"
-printf 'stkauth-v1-password' >"$T/pw.bin"
-hex2bin "${SID}${NONCE}06${TICKET}" >>"$T/pw.bin"
-MAC=$(openssl mac -digest SHA256 -macopt "hexkey:$KAUTH" -in "$T/pw.bin" HMAC)
+    "[ \${#SIG} -eq 512 ] && openssl dgst -sha256 -verify '$tmp/alice.pub' -signature '$tmp/sig.bin' '$tmp/dtbs.bin' | grep -q 'Verified OK'"
+printf 'stkauth-v1-password' >"$tmp/pw.bin"
+hex2bin "${SID}${NONCE}06${TICKET}" >>"$tmp/pw.bin"
+MAC=$(openssl mac -digest SHA256 -macopt "hexkey:$KAUTH" -in "$tmp/pw.bin" HMAC)
 # first 8 octets, big-endian, mod 10^8 (PROTOCOL.md §6), in two 32-bit
 # halves for bash's signed 64-bit arithmetic: 2^32 mod 10^8 = 94967296
 WANT=$(printf '%08d' $(( ((0x${MAC:0:8} % 100000000) * 94967296 + 0x${MAC:8:8}) % 100000000 )))
@@ -356,41 +274,40 @@ check "the password ($PASSWORD) is HMAC-SHA256 with the K_auth of the server's d
 
 # ---- enroll twice ------------------------------------------------------------
 check "enroll alice again: exit 5 (enrolled already), nothing changed" \
-    "rc 5 A enroll alice --reader '$READER' && grep -q 'enrolled already' '$T/err' && [ \"\$(qs 'SELECT count(*) FROM cards')\" = 1 ]"
+    "rc 5 A enroll alice --reader '$READER' && grep -q 'enrolled already' '$tmp/err' && [ \"\$(qs 'SELECT count(*) FROM cards')\" = 1 ]"
 
 # ---- revoke ------------------------------------------------------------------
 check "revoke alice: exit 0, serial and unbinding in the JSON" \
-    "rc 0 A --json revoke alice --reason keyCompromise && jq -e '.revoked == [\"$SERIAL\"] and .iccid == \"$ICCID\" and .msisdn == \"$MSISDN\" and .crlPublished' '$T/out' >/dev/null"
+    "rc 0 A --json revoke alice --reason keyCompromise && jq -e '.revoked == [\"$SERIAL\"] and .iccid == \"$ICCID\" and .msisdn == \"$MSISDN\" and .crlPublished' '$tmp/out' >/dev/null"
 ldap -b "cn=stkauth Test CA,ou=ca,$SUFFIX" -s base 'certificateRevocationList;binary' |
-    sed -n 's/^certificateRevocationList;binary:: //p' | base64 -d >"$T/crl.der" 2>/dev/null
-openssl crl -inform DER -in "$T/crl.der" -out "$T/crl.pem" 2>/dev/null
+    sed -n 's/^certificateRevocationList;binary:: //p' | base64 -d >"$tmp/crl.der" 2>/dev/null
+openssl crl -inform DER -in "$tmp/crl.der" -out "$tmp/crl.pem" 2>/dev/null
 check "the CRL in LDAP lists $SERIAL with reason Key Compromise, signed by the CA" \
-    "openssl crl -in '$T/crl.pem' -noout -text | grep -A4 'Serial Number: $SERIAL' | grep -q 'Key Compromise' && openssl crl -in '$T/crl.pem' -noout -CAfile '$CA/ca.pem' 2>&1 | grep -q 'verify OK'"
+    "openssl crl -in '$tmp/crl.pem' -noout -text | grep -A4 'Serial Number: $SERIAL' | grep -q 'Key Compromise' && openssl crl -in '$tmp/crl.pem' -noout -CAfile '$CA/ca.pem' 2>&1 | grep -q 'verify OK'"
 check "openssl verify -crl_check with that CRL: certificate revoked" \
-    "cat '$CA/ca.pem' '$T/crl.pem' >'$T/chain.pem'; openssl verify -crl_check -CAfile '$T/chain.pem' '$T/alice.pem' 2>&1 | grep -q 'certificate revoked'"
+    "cat '$CA/ca.pem' '$tmp/crl.pem' >'$tmp/chain.pem'; openssl verify -crl_check -CAfile '$tmp/chain.pem' '$tmp/alice.pem' 2>&1 | grep -q 'certificate revoked'"
 check "the CRL files of the CA folder are the published one; index row R" \
-    "cmp -s '$CA/crl.der' '$T/crl.der' && grep -qP '^R\t.*\t.*,keyCompromise\t$SERIAL\t' '$CA/index.txt'"
+    "cmp -s '$CA/crl.der' '$tmp/crl.der' && grep -qP '^R\t.*\t.*,keyCompromise\t$SERIAL\t' '$CA/index.txt'"
 check "key store: no card; server: alice unbound, no card" \
     "[ \"\$(qk 'SELECT count(*) FROM cards')\" = 0 ] && [ \"\$(qk 'SELECT count(*) FROM keysets')\" = 0 ] && [ -z \"\$(qs \"SELECT 1 FROM msisdn_bindings b JOIN accounts a ON a.id = b.account_id WHERE a.name = 'alice'\")\" ] && [ \"\$(qs 'SELECT count(*) FROM cards')\" = 0 ]"
 check "revoke alice again: exit 5 (nothing to revoke); unknown account: exit 4; bad reason: exit 2" \
     "rc 5 A revoke alice && rc 4 A revoke nobody && rc 2 A revoke alice --reason bogus"
 check "openssl ca still reads the CA database (gencrl)" \
-    "STKAUTH_CA_DIR='$CA' STKAUTH_SAN=DNS:x OPENSSL_CONF='$FX/openssl-ca.cnf' openssl ca -config '$FX/openssl-ca.cnf' -gencrl -out '$T/crl2.pem' 2>'$T/ca.err' && openssl crl -in '$T/crl2.pem' -noout -text | grep -q 'Serial Number: $SERIAL'"
+    "STKAUTH_CA_DIR='$CA' STKAUTH_SAN=DNS:x OPENSSL_CONF='$FX/openssl-ca.cnf' openssl ca -config '$FX/openssl-ca.cnf' -gencrl -out '$tmp/crl2.pem' 2>'$tmp/ca.err' && openssl crl -in '$tmp/crl2.pem' -noout -text | grep -q 'Serial Number: $SERIAL'"
 
 # ---- enroll again after revoke -----------------------------------------------------
 check "re-enroll alice after revoke: exit 0, a new certificate in LDAP" \
-    "rc 0 A --json enroll alice --reader '$READER' --msisdn $MSISDN && [ \"\$(jq -r .serial '$T/out')\" != '$SERIAL' ] && cert_der alice '$T/alice2.der' && ! cmp -s '$T/alice.der' '$T/alice2.der'"
+    "rc 0 A --json enroll alice --reader '$READER' --msisdn $MSISDN && [ \"\$(jq -r .serial '$tmp/out')\" != '$SERIAL' ] && cert_der alice '$tmp/alice2.der' && ! cmp -s '$tmp/alice.der' '$tmp/alice2.der'"
 check "the new certificate is valid against the CA and the current CRL" \
-    "openssl x509 -inform DER -in '$T/alice2.der' -out '$T/alice2.pem' && openssl verify -crl_check -CAfile '$T/chain.pem' '$T/alice2.pem' | grep -q ': OK'"
+    "openssl x509 -inform DER -in '$tmp/alice2.der' -out '$tmp/alice2.pem' && openssl verify -crl_check -CAfile '$tmp/chain.pem' '$tmp/alice2.pem' | grep -q ': OK'"
 
-if [ "$failed" -ne 0 ]; then
-	echo "# stderr of the last command:"; sed 's/^/#   /' "$T/err" | tail -n 10
-	echo "# response:"; sed 's/^/#   /' "$T/resp.out" 2>/dev/null | tail -n 15
-	echo "# unwrap:"; sed 's/^/#   /' "$T/unwrap.out" 2>/dev/null | tail -n 5
-	echo "# phone log:"; grep -v 'APDU\|     ' "$T/phone.log" 2>/dev/null | sed 's/^/#   /' | tail -n 20
-	echo "# stkauth-sim log:"; grep -v APDU "$T/sim.log" | sed 's/^/#   /' | tail -n 20
-	echo "# pcscd log:"; sed 's/^/#   /' "$T/pcscd.log" | tail -n 15
-	echo "# slapd:"; sed 's/^/#   /' "$T/slapd.out" | tail -n 5
+if [ "$fails" -ne 0 ]; then
+	tl_tail "$tmp/err" 10 "stderr of the last command"
+	tl_tail "$tmp/resp.out" 15 response
+	tl_tail "$tmp/unwrap.out" 5 unwrap
+	tl_tail <(grep -v 'APDU\|     ' "$tmp/phone.log" 2>/dev/null) 20 "phone log"
+	tl_tail <(grep -v APDU "$tmp/sim.log") 20 "stkauth-sim log"
+	tl_tail "$TL_PCSCD_LOG" 15 "pcscd log"
+	tl_tail "$tmp/slapd.out" 5 slapd
 fi
-[ "$n" -eq "$PLAN" ] || { echo "# ran $n checks, planned $PLAN"; failed=1; }
-exit $failed
+tap_end

@@ -12,109 +12,24 @@
 # waits; processes stopped by pid.
 set -u
 
-BRIDGE=${STKAUTH_BRIDGE:-build/bin/stkauth-bridge}
-SERVER=${STKAUTH_SERVER:-build/bin/stkauth-server}
-CARD=build/tests/helpers/bridge_card
-RESPOND=build/tests/helpers/server_auth_respond
-V=tests/vectors/authmsg
-n=0
-fails=0
-pids=()
-tmp=$(mktemp -d)
-
-cleanup() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; fails=$((fails + 1)); fi
-}
-
-for t in curl jq openssl sqlite3 ss shuf; do
-	command -v $t >/dev/null 2>&1 || { echo "1..0 # SKIP $t not installed"; exit 0; }
-done
-for f in "$BRIDGE" "$SERVER" "$CARD" "$RESPOND"; do
-	if [ ! -x "$f" ]; then
-		echo "1..1"; echo "not ok 1 - $f must be built (make all tests)"; exit 1
-	fi
-done
-
-used_ports=" "
-free_port() {
-	local p
-	FREE=
-	for p in $(shuf -i 20000-59999 -n 50); do
-		if [ -z "$(ss -Htan "( sport = :$p )")" ] && [[ $used_ports != *" $p "* ]]; then
-			used_ports="$used_ports$p "; FREE=$p; return 0
-		fi
-	done
-	return 1
-}
-# wait_for SECONDS CMD...: poll every 0.1 s
-wait_for() {
-	local t=$(( $1 * 10 )); shift
-	for _ in $(seq 1 $t); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
+. tests/helpers/bridge_lib.sh
+bl_begin
+# (bridge_lib.sh: the card's OTA keys $TAR $KIC $KID $KK $KD, the cards
+# $ICC_A $ICC_B of alice and bob)
 
 # ---- server: PKI, store, accounts ----
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
-    -days 30 -subj "/CN=bridge test CA" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-mkdir -p "$tmp/certs"
-user_cert() {	# user_cert ACCOUNT MSISDN KEY
-	openssl req -new -key "$3" -subj "/CN=$1" -out "$tmp/$1.csr" 2>/dev/null
-	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=URI:tel:%s\n' "$2" >"$tmp/$1.ext"
-	openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
-	    -CAcreateserial -days 10 -extfile "$tmp/$1.ext" -out "$tmp/certs/$1.pem" 2>/dev/null
-}
-user_cert alice +37255500001 $V/rsa2048_test_key.pem
-user_cert bob +37255500002 $V/rsa2048_test_key.pem
-free_port && SP=$FREE
-cat >"$tmp/server.ini" <<EOF
-[server]
-listen = 127.0.0.1
-port = $SP
-tls = no
-database = $tmp/server.db
-log_level = info
-[session]
-lifetime = 60
-[bridge]
-lease_ms = 30000
-[certs]
-source = file
-dir = $tmp/certs
-ca = $tmp/ca.pem
-EOF
-KEY=$($SERVER --db "$tmp/server.db" --add-api-key rp1 2>/dev/null)
-$SERVER --db "$tmp/server.db" --add-bridge-token b1 >"$tmp/b1.token" 2>/dev/null
-$SERVER --db "$tmp/server.db" --add-bridge-token b2 >"$tmp/b2.token" 2>/dev/null
-chmod 600 "$tmp/b1.token" "$tmp/b2.token"
-echo 000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F >"$tmp/kauth.hex"
-ICC_A=8944100000000123456 ICC_B=8944100000000123464
-$SERVER --db "$tmp/server.db" --add-account alice --msisdn +37255500001 \
-    --iccid $ICC_A --kauth-file "$tmp/kauth.hex" >/dev/null &&
-$SERVER --db "$tmp/server.db" --add-account bob --msisdn +37255500002 \
-    --iccid $ICC_B --kauth-file "$tmp/kauth.hex" >/dev/null
+bl_store
 ok $? "server store: API key, two bridge tokens, alice and bob"
-$SERVER -c "$tmp/server.ini" 2>"$tmp/server.log" &
-pids+=($!)
+free_port && SP=$FREE
+bl_server_ini "$SP" "tls = no" "[bridge]
+lease_ms = 30000"
 U=http://127.0.0.1:$SP
-wait_for 5 curl -s -o /dev/null "$U/healthz"
+tl_server_start "$tmp/server.ini" "$tmp/server.log" "$U"
 
 # ---- key store and bridge configuration ----
-TAR=53544B KIC=12 KID=12
-KK=000102030405060708090A0B0C0D0E0F KD=101112131415161718191A1B1C1D1E1F
 mkdir -p "$tmp/st1" "$tmp/st2" "$tmp/out" "$tmp/in1" "$tmp/in2"
-$CARD enrol "$tmp/st1/keystore.db" $ICC_A +37255500001 $TAR $KIC $KID $KK $KD &&
-$CARD enrol "$tmp/st1/keystore.db" $ICC_B +37255500002 $TAR $KIC $KID $KK $KD
+bl_enrol "$tmp/st1/keystore.db" $ICC_A +37255500001 &&
+bl_enrol "$tmp/st1/keystore.db" $ICC_B +37255500002
 ok $? "two cards enrolled in bridge 1's key store"
 [ "$(stat -c %a "$tmp/st1/keystore.db")" = 600 ]
 ok $? "the key store file is mode 0600"
@@ -174,23 +89,15 @@ out=$($BRIDGE -n -c "$tmp/bad.ini" 2>&1)
 ok $? "an unknown key is refused with its line"
 
 # ---- one login through the bridge ----
-$BRIDGE -c "$tmp/b1.ini" 2>"$tmp/b1.log" &
-B1=$!
-pids+=($B1)
+tl_spawn "$tmp/b1.log" $BRIDGE -c "$tmp/b1.ini"
+B1=$SPAWNED
 wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$MP1/metrics"
-req() {	# req METHOD PATH [BODY]
-	local a=(-s -m 30 -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY")
-	[ $# -ge 3 ] && a+=(-H 'Content-Type: application/json' --data-binary "$3")
-	code=$(curl "${a[@]}" "$U$2")
-	body=$(cat "$tmp/body")
-}
-start() {	# start ACCOUNT -> sid
-	req POST /api/v1/authentication "{\"account\":\"$1\",\"serviceName\":\"Example Bank login\"}"
-	sid=$(jq -r .sessionId <<<"$body")
-}
 subs() { ls "$tmp/out"/*.sub 2>/dev/null | wc -l; }
-start alice
-wait_for 10 test "$(subs)" -ge 1
+# (functions, so that wait_for counts again at every try)
+subs_at_least() { [ "$(subs)" -ge "$1" ]; }
+in1_empty() { [ -z "$(ls "$tmp/in1")" ]; }
+bl_login alice
+wait_for 10 subs_at_least 1
 sub=$(ls "$tmp/out"/*.sub | head -1)
 read -r mid dest hex <"$sub"
 [ "$dest" = +37255500001 ]
@@ -205,14 +112,13 @@ ok $? "the secured data is the job's auth request (counter $cntr)"
 ok $? "the first command counter is 1"
 mkdir -p "$tmp/done"; mv "$sub" "$tmp/done/"
 # server/store.h: JOB_QUEUED 0, LEASED 1, SENT 2, DELIVERED 3
-jobstate() { sqlite3 "$tmp/server.db" "SELECT state FROM jobs WHERE id='$sid'" 2>/dev/null; }
-chk_job() { [ "$(jobstate)" = "$1" ]; }
+chk_job() { [ "$(bl_job "$sid")" = "$1" ]; }
 wait_for 10 chk_job 3
-ok $? "acked and the status report reached the server: job $(jobstate)"
+ok $? "acked and the status report reached the server: job $(bl_job "$sid")"
 resp=$($RESPOND "$reqhex" $ICC_A "$tmp/kauth.hex" $V/rsa2048_test_key.pem)
 $CARD answer "$resp" +37255500001 $TAR $KIC $KID $KK $KD 1 "$tmp/in1" a1 reverse dup
 ok $? "the card's answer: $(ls "$tmp/in1" | wc -l) SMS-DELIVERs (3 segments, reversed, each twice)"
-req GET "/api/v1/authentication/session/$sid?timeoutMs=15000"
+bl_req GET "/api/v1/authentication/session/$sid?timeoutMs=15000"
 [ "$(jq -r .state <<<"$body")" = COMPLETE ] && [ "$(jq -r .result <<<"$body")" = OK ]
 ok $? "reassembled, unwrapped, posted: the session ends COMPLETE / OK ($(jq -c '{state,result}' <<<"$body"))"
 sleep 0.5
@@ -226,43 +132,42 @@ ok $? "the duplicated segments were forwarded once ($posted result)"
 
 # the same answer replayed: dropped by the counter
 $CARD answer "$resp" +37255500001 $TAR $KIC $KID $KK $KD 1 "$tmp/in1" a2
-wait_for 5 test -z "$(ls "$tmp/in1")"
+wait_for 5 in1_empty
 sleep 0.5
 grep -q "not higher than the last one" "$tmp/b1.log"
 ok $? "a replayed answer (same counter) is dropped"
 # an unknown sender
 $CARD answer "$resp" +37255599999 $TAR $KIC $KID $KK $KD 7 "$tmp/in1" u1
-wait_for 5 test -z "$(ls "$tmp/in1")"
+wait_for 5 in1_empty
 sleep 0.3
 grep -q "+37255599999 via loop1: no enrolled card" "$tmp/b1.log"
 ok $? "an SMS from a number of no enrolled card is logged and dropped"
 # wrong keys: CC fails
 $CARD answer "$resp" +37255500001 $TAR $KIC $KID $KD $KK 9 "$tmp/in1" w1
-wait_for 5 test -z "$(ls "$tmp/in1")"
+wait_for 5 in1_empty
 sleep 0.3
 grep -q "refused: RC/CC/DS failed\|refused: ciphering error" "$tmp/b1.log"
 ok $? "a packet under the wrong keys is refused"
 
 # ---- PoR with an error status -> SIM_ERROR ----
-start bob
-wait_for 10 test "$(subs)" -ge 1
+bl_login bob
+wait_for 10 subs_at_least 1
 sub=$(ls "$tmp/out"/*.sub | head -1)
 read -r mid dest hex <"$sub"
 mv "$sub" "$tmp/done/"
 opened=$($CARD open "$hex" $TAR $KK $KD)
 cntr=${opened%% *}
 $CARD por +37255500002 $TAR $KIC $KID $KK $KD 163A "$cntr" 02 "$tmp/in1"
-req GET "/api/v1/authentication/session/$sid?timeoutMs=10000"
+bl_req GET "/api/v1/authentication/session/$sid?timeoutMs=10000"
 [ "$(jq -r .result <<<"$body")" = SIM_ERROR ]
 ok $? "a PoR 'CNTR low' from the card: session $(jq -r .result <<<"$body")"
 
 # ---- two bridges share the server's jobs ----
-$BRIDGE -c "$tmp/b2.ini" 2>"$tmp/b2.log" &
-B2=$!
-pids+=($B2)
+tl_spawn "$tmp/b2.log" $BRIDGE -c "$tmp/b2.ini"
+B2=$SPAWNED
 wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$MP2/metrics"
-for i in 1 2 3 4 5 6; do start alice; done
-wait_for 15 test "$(subs)" -ge 6
+for i in 1 2 3 4 5 6; do bl_login alice; done
+wait_for 15 subs_at_least 6
 ok $? "six logins with two bridges: $(subs) SMS"
 c1=$(grep -c "claimed for" "$tmp/b1.log"); c2=$(grep -c "claimed for" "$tmp/b2.log")
 dup=$(cat "$tmp/out"/*.sub | awk '{print $3}' | sort | uniq -d | wc -l)
@@ -286,11 +191,10 @@ ok $? "no key and no token in the log"
 kill -TERM $B1 $B2
 st=0
 for p in $B1 $B2; do
-	for _ in $(seq 1 100); do kill -0 $p 2>/dev/null || break; sleep 0.1; done
-	wait $p || st=1
+	wait_gone $p 10
+	tl_stop $p 0 KILL || st=1
 done
 [ $st = 0 ] && grep -q "stopped" "$tmp/b1.log"
 ok $? "SIGTERM: both bridges drain and exit 0"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

@@ -8,75 +8,27 @@
 # after its send was recorded.  TAP; bounded (< 60 s); pids only.
 set -u
 
-BRIDGE=${STKAUTH_BRIDGE:-build/bin/stkauth-bridge}
-SERVER=${STKAUTH_SERVER:-build/bin/stkauth-server}
-CARD=build/tests/helpers/bridge_card
+. tests/helpers/bridge_lib.sh
+bl_begin
 JOBS=${JOBS:-50}
-n=0
-fails=0
-pids=()
-tmp=$(mktemp -d)
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
-		echo "not ok $n - $2"; fails=$((fails + 1)); fi
-}
-for t in curl jq openssl sqlite3 ss shuf; do
-	command -v $t >/dev/null 2>&1 || { echo "1..0 # SKIP $t not installed"; exit 0; }
-done
-for f in "$BRIDGE" "$SERVER" "$CARD"; do
-	[ -x "$f" ] || { echo "1..1"; echo "not ok 1 - $f must be built"; exit 1; }
-done
-free_port() {
-	local p
-	for p in $(shuf -i 20000-59999 -n 50); do
-		[ -z "$(ss -Htan "( sport = :$p )")" ] && { FREE=$p; return 0; }
-	done
-	return 1
-}
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
-    -days 30 -subj "/CN=crash test CA" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-mkdir -p "$tmp/certs"
+tl_ca
 free_port && SP=$FREE
-cat >"$tmp/server.ini" <<EOF
-[server]
-listen = 127.0.0.1
-port = $SP
-tls = no
-database = $tmp/server.db
-log_level = warn
-[session]
+TL_LOG_LEVEL=warn tl_server_ini "$tmp/server.ini" "$SP" "" "[session]
 lifetime = 120
 [ratelimit]
 per_address = 100000
-per_account = 100000
-[certs]
-source = file
-dir = $tmp/certs
-ca = $tmp/ca.pem
-EOF
-KEY=$($SERVER --db "$tmp/server.db" --add-api-key rp1 2>/dev/null)
-$SERVER --db "$tmp/server.db" --add-bridge-token b1 >"$tmp/b1.token" 2>/dev/null
-chmod 600 "$tmp/b1.token"
-echo 000102030405060708090A0B0C0D0E0F >"$tmp/kauth.hex"
+per_account = 100000"
+KEY=$(tl_api_key rp1)
+tl_bridge_token b1 "$tmp/b1.token"
 ICC=8944100000000123456
-$SERVER --db "$tmp/server.db" --add-account alice --msisdn +37255500001 \
-    --iccid $ICC --kauth-file "$tmp/kauth.hex" >/dev/null
-$SERVER -c "$tmp/server.ini" 2>"$tmp/server.log" &
-pids+=($!)
+tl_kauth 000102030405060708090A0B0C0D0E0F
+tl_account alice +37255500001 $ICC
 U=http://127.0.0.1:$SP
-for _ in $(seq 1 50); do curl -s -o /dev/null "$U/healthz" && break; sleep 0.1; done
+tl_server_start "$tmp/server.ini" "$tmp/server.log" "$U"
 
-TAR=53544B KK=000102030405060708090A0B0C0D0E0F KD=101112131415161718191A1B1C1D1E1F
 mkdir -p "$tmp/st" "$tmp/out" "$tmp/in"
-$CARD enrol "$tmp/st/keystore.db" $ICC +37255500001 $TAR 12 12 $KK $KD
+bl_enrol "$tmp/st/keystore.db" $ICC +37255500001
 cat >"$tmp/b.ini" <<EOF
 [bridge]
 name = crash
@@ -109,31 +61,25 @@ ok $? "$JOBS logins queued at the server"
 
 kills=0
 for round in $(seq 1 8); do
-	$BRIDGE -c "$tmp/b.ini" 2>>"$tmp/bridge.log" &
-	bp=$!
-	pids+=($bp)
+	tl_spawn "$tmp/bridge.log" $BRIDGE -c "$tmp/b.ini"
+	bp=$SPAWNED
 	sleep "0.$(shuf -i 05-60 -n 1)"
-	kill -9 $bp 2>/dev/null && kills=$((kills + 1))
-	wait $bp 2>/dev/null
+	tl_alive $bp && kills=$((kills + 1))
+	tl_stop $bp 0 KILL
 done
 sent_at_kill=$(ls "$tmp/out" | wc -l)
 ok 0 "$kills kill -9 while sending ($sent_at_kill SMS out by then)"
 
 # Let a last instance finish (bounded): every job acked at the server.
-$BRIDGE -c "$tmp/b.ini" 2>>"$tmp/bridge.log" &
-bp=$!
-pids+=($bp)
+tl_spawn "$tmp/bridge.log" $BRIDGE -c "$tmp/b.ini"
+bp=$SPAWNED
 acked() { [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM jobs WHERE state >= 2")" = "$JOBS" ]; }
-for _ in $(seq 1 300); do acked && break; sleep 0.1; done
-acked
+wait_for 30 acked
 ok $? "every job ended SENT at the server (acked): $(sqlite3 "$tmp/server.db" "SELECT group_concat(state) FROM (SELECT state, count(*) state FROM jobs GROUP BY state)")"
 # SIGTERM before the handler is installed would kill it by the signal:
 # wait (bounded) until it says it started.
-for _ in $(seq 1 100); do
-	grep -q "started (pid $bp)" "$tmp/bridge.log" && break
-	sleep 0.05
-done
-kill -TERM $bp; wait $bp
+wait_log "$tmp/bridge.log" "started \(pid $bp\)" 1 5
+tl_stop $bp
 ok $? "the last instance stops cleanly"
 
 # The receiving side: which session each SMS carries, and its counter.
@@ -158,5 +104,4 @@ ok $? "no counter was used for two different sessions"
 grep -q "queued again\|lease ran out\|claimed for" "$tmp/bridge.log"
 ok $? "recovery is visible in the log ($(grep -c 'queued again' "$tmp/bridge.log") restarts with SMS in flight)"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

@@ -7,20 +7,11 @@
 # mount --bind); skips otherwise.  Stops only the processes it started.
 set -u
 
+. tests/helpers/testlib.sh
+
 SIM=build/bin/stkauth-sim
-PLAN=18
-n=0
-failed=0
-
-ok()    { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP not root: a private pcscd needs unshare -m and mount --bind"
-	exit 0
-fi
-echo "1..$PLAN"
+tl_need_root "a private pcscd needs unshare -m and mount --bind"
+tap_plan 18
 
 for need in pcscd scriptor ATR_analysis unshare; do
 	if ! command -v "$need" >/dev/null; then
@@ -28,71 +19,18 @@ for need in pcscd scriptor ATR_analysis unshare; do
 	fi
 done
 
-T=$(mktemp -d /tmp/stkauth-pcsc.XXXXXX)
-PCSCD_PID=
-SIM_PID=
-cleanup() {
-	for p in $SIM_PID $PCSCD_PID; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $SIM_PID $PCSCD_PID; do
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
+tl_begin pcsc
 # A free port pair: vpcd listens on CHANNELID and CHANNELID + 1.
-PORT=
-for p in $(seq 36101 2 36499); do
-	if [ -z "$(ss -Htan "( sport = :$p or sport = :$((p + 1)) )")" ]; then
-		PORT=$p
-		break
-	fi
-done
-
-mkdir -p "$T/run" "$T/conf" /run/pcscd
-cat >"$T/conf/vpcd" <<EOF
-FRIENDLYNAME "stkauth test vpcd"
-DEVICENAME   /dev/null:$PORT
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    $PORT
-EOF
-export PCSCLITE_CSOCK_NAME="$T/run/pcscd.comm"
-
-start_pcscd() {
-	rm -f "$T/run/pcscd.comm"
-	# unshare and sh exec into pcscd: $! is pcscd's pid.
-	unshare -m sh -c "mount --bind '$T/run' /run/pcscd && exec pcscd -f -i -a -c '$T/conf'" \
-	    >>"$T/pcscd.log" 2>&1 &
-	PCSCD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$T/run/pcscd.comm" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_for FILE PATTERN COUNT: until PATTERN occurs COUNT times (10 s).
-wait_for() {
-	for _ in $(seq 100); do
-		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+free_port_pair
+PORT=$FREE
 
 # apdus "HEX..." ...: run them through scriptor, print the response lines
 # as upper-case hex without spaces, one per APDU.
 apdus() {
 	# scriptor prints "< RESPONSE : meaning", breaking long responses
 	# over several lines.
-	printf '%s\n' "$@" | timeout 20 scriptor -r "$READER" 2>>"$T/scriptor.err" |
-	    tee -a "$T/scriptor.out" | awk '
+	printf '%s\n' "$@" | timeout 20 scriptor -r "$READER" 2>>"$tmp/scriptor.err" |
+	    tee -a "$tmp/scriptor.out" | awk '
 		/^< / { acc = substr($0, 3); inresp = 1 }
 		!/^< / && inresp { acc = acc " " $0 }
 		inresp && acc ~ / : / {
@@ -103,26 +41,26 @@ apdus() {
 
 ICCID=8949440000001155314
 IMSI=001010123456789
-STATE="$T/card.state"
+STATE="$tmp/card.state"
 
 check "new card options pass the check-only mode" \
     "$SIM --state '$STATE' --iccid $ICCID --imsi $IMSI --msisdn +491701234567 -n >/dev/null"
 check "free vpcd port pair found ($PORT)" '[ -n "$PORT" ]'
-check "private pcscd is up" start_pcscd
-READER=$(grep -oE 'stkauth test vpcd [0-9]{2} [0-9]{2}' "$T/pcscd.log" | head -n 1)
+check "private pcscd is up" 'tl_pcscd "stkauth test vpcd" "$PORT"'
+READER=$(grep -oE 'stkauth test vpcd [0-9]{2} [0-9]{2}' "$TL_PCSCD_LOG" | head -n 1)
 READER=${READER:-stkauth test vpcd 00 00}
-"$SIM" --state "$STATE" --iccid $ICCID --imsi $IMSI --msisdn +491701234567 \
-    --vpcd 127.0.0.1:$PORT --log-level debug >"$T/sim.log" 2>&1 &
-SIM_PID=$!
+tl_spawn "$tmp/sim.log" "$SIM" --state "$STATE" --iccid $ICCID --imsi $IMSI \
+    --msisdn +491701234567 --vpcd 127.0.0.1:$PORT --log-level debug
+SIM_PID=$SPAWNED
 check "stkauth-sim connects to vpcd" \
-    "wait_for '$T/sim.log' 'connected to vpcd' 1 && wait_for '$T/pcscd.log' 'Card ATR' 1"
+    "wait_log '$tmp/sim.log' 'connected to vpcd' && wait_log '$TL_PCSCD_LOG' 'Card ATR'"
 check "a second stkauth-sim on the same card is refused" \
-    "! timeout 5 '$SIM' --state '$STATE' --vpcd 127.0.0.1:$PORT 2>'$T/second.err' && grep -q 'another stkauth-sim' '$T/second.err'"
+    "! timeout 5 '$SIM' --state '$STATE' --vpcd 127.0.0.1:$PORT 2>'$tmp/second.err' && grep -q 'another stkauth-sim' '$tmp/second.err'"
 check "state file created with mode 0600" \
     "[ \"\$(stat -c %a '$STATE')\" = 600 ]"
 
 # The ATR pcscd read from the card, checked by pcsc-tools' ATR parser.
-ATR=$(sed -n 's/.*Card ATR: \([0-9A-F ]*\).*/\1/p' "$T/pcscd.log" | head -n 1 | sed 's/ *$//')
+ATR=$(sed -n 's/.*Card ATR: \([0-9A-F ]*\).*/\1/p' "$TL_PCSCD_LOG" | head -n 1 | sed 's/ *$//')
 check "pcscd read the card's ATR ($ATR)" \
     "[ \"\$(echo '$ATR' | tr -d ' ')\" = 3B9A9680B1FE451FC78031E073F22100829000BD ]"
 check "ATR_analysis accepts the ATR and its TCK" \
@@ -155,30 +93,20 @@ check "EF IMSI needs PIN1 (6982), VERIFY PIN 9000, then the IMSI" \
     '[ "${R[2]:-}" = 6982 ] && [ "${R[3]:-}" = 9000 ] && [ "${R[4]:-}" = 0809101010325476989000 ]'
 
 # vpcd goes away (pcscd restarts): the card reconnects by itself.
-kill "$PCSCD_PID"
-for _ in $(seq 50); do kill -0 "$PCSCD_PID" 2>/dev/null || break; sleep 0.1; done
-start_pcscd
-mapfile -t R < <(wait_for "$T/sim.log" 'connected to vpcd' 2 &&
-    wait_for "$T/pcscd.log" 'Card ATR' 2 &&
+tl_stop "$PCSCD_PID" 5
+tl_pcscd "stkauth test vpcd" "$PORT"
+mapfile -t R < <(wait_log "$tmp/sim.log" 'connected to vpcd' 2 &&
+    wait_log "$TL_PCSCD_LOG" 'Card ATR' 2 &&
     apdus "00 A4 00 0C 02 2F E2" "00 B0 00 00 0A")
 check "after a pcscd restart the card reconnects and answers" \
     '[ "${R[1]:-}" = 989444000000115513F49000 ]'
 
-kill -TERM "$SIM_PID"
-rc=
-for _ in $(seq 50); do
-	if ! kill -0 "$SIM_PID" 2>/dev/null; then
-		wait "$SIM_PID"
-		rc=$?
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$rc" ] && SIM_PID=
-check "SIGTERM stops stkauth-sim cleanly (exit status ${rc:-none})" '[ "$rc" = 0 ]'
+tl_stop "$SIM_PID" 5
+rc=$?
+check "SIGTERM stops stkauth-sim cleanly (exit status $rc)" '[ "$rc" = 0 ]'
 
-if [ "$failed" -ne 0 ]; then
-	echo "# stkauth-sim log:"; sed 's/^/#   /' "$T/sim.log" | tail -n 30
-	echo "# pcscd log:"; sed 's/^/#   /' "$T/pcscd.log" | tail -n 30
+if [ "$fails" -ne 0 ]; then
+	tl_tail "$tmp/sim.log" 30 "stkauth-sim log"
+	tl_tail "$TL_PCSCD_LOG" 30 "pcscd log"
 fi
-exit $failed
+tap_end

@@ -11,106 +11,32 @@
 # processes it started, by pid.
 set -u
 
+. tests/helpers/testlib.sh
+
 SIM=build/bin/stkauth-sim
 PHONE=${STKAUTH_PHONE:-build/bin/stkauth-phone}
-PLAN=32
-n=0
-failed=0
+tl_need_root "a private pcscd needs unshare -m and mount --bind"
+tl_need pcscd socat unshare ss
+tap_plan 32
 
-ok()    { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+tl_begin phone
+free_port_pair && PORT=$FREE
+free_port && NPORT=$FREE
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP not root: a private pcscd needs unshare -m and mount --bind"
-	exit 0
-fi
-for need in pcscd socat unshare ss; do
-	if ! command -v "$need" >/dev/null; then
-		echo "1..0 # SKIP missing $need (make deps installs it)"
-		exit 0
-	fi
-done
-echo "1..$PLAN"
-
-T=$(mktemp -d /tmp/stkauth-phone.XXXXXX)
-PCSCD_PID=
-SIM_PID=
-PHONE_PID=
-NET_PID=
-stop() {
-	for p in "$@"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null
-	done
-	for p in "$@"; do
-		[ -z "$p" ] && continue
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-cleanup() {
-	stop "$PHONE_PID" "$NET_PID" "$SIM_PID" "$PCSCD_PID"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-free_port() {	# free_port FIRST LAST STEP: a port p with p and p+1 free
-	for p in $(seq "$1" "$3" "$2"); do
-		if [ -z "$(ss -Htan "( sport = :$p or sport = :$((p + 1)) )")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-}
-PORT=$(free_port 36501 36899 2)
-NPORT=$(free_port 37901 38299 2)
-
-mkdir -p "$T/run" "$T/conf" /run/pcscd
-cat >"$T/conf/vpcd" <<EOF
-FRIENDLYNAME "stkauth phone vpcd"
-DEVICENAME   /dev/null:$PORT
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    $PORT
-EOF
-export PCSCLITE_CSOCK_NAME="$T/run/pcscd.comm"
-
-# wait_for FILE PATTERN: until PATTERN (grep -E) is in FILE (10 s).
-wait_for() {
-	for _ in $(seq 100); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-check "free port pairs found (vpcd $PORT, network $NPORT)" \
+check "free ports found (vpcd pair $PORT, network $NPORT)" \
     '[ -n "$PORT" ] && [ -n "$NPORT" ]'
-unshare -m sh -c "mount --bind '$T/run' /run/pcscd && exec pcscd -f -i -a -c '$T/conf'" \
-    >>"$T/pcscd.log" 2>&1 &
-PCSCD_PID=$!
-for _ in $(seq 100); do [ -S "$T/run/pcscd.comm" ] && break; sleep 0.1; done
-"$SIM" --state "$T/card.state" --iccid 8949440000001155314 \
-    --imsi 001010123456789 --msisdn +491701234567 --smsc +491710760000 \
-    --vpcd 127.0.0.1:$PORT --log-level debug >"$T/sim.log" 2>&1 &
-SIM_PID=$!
+tl_pcscd "stkauth phone vpcd" "$PORT"
+tl_spawn "$tmp/sim.log" "$SIM" --state "$tmp/card.state" \
+    --iccid 8949440000001155314 --imsi 001010123456789 \
+    --msisdn +491701234567 --smsc +491710760000 \
+    --vpcd 127.0.0.1:$PORT --log-level debug
 check "private pcscd and stkauth-sim are up" \
-    "wait_for '$T/sim.log' 'connected to vpcd' && wait_for '$T/pcscd.log' 'Card ATR'"
+    "wait_log '$tmp/sim.log' 'connected to vpcd' && wait_log '$TL_PCSCD_LOG' 'Card ATR'"
 
 # ctl LINE...: send lines to the control socket, print the answers.
 ctl() {
-	printf '%s\n' "$@" | timeout 5 socat -t 1 - "UNIX-CONNECT:$T/ctl" 2>/dev/null
+	printf '%s\n' "$@" | timeout 5 socat -t 1 - "UNIX-CONNECT:$tmp/ctl" 2>/dev/null
 }
-
-# net_read VAR: next line from the fake network's phone side (10 s).
-net_read() {
-	local l=
-	IFS= read -r -t 10 l <&"${NET[0]}" || true
-	printf -v "$1" '%s' "${l%$'\r'}"
-}
-net_send() { printf '%s\n' "$1" >&"${NET[1]}"; }
 
 # The MT messages: an SMS-PP data download (OA +491700000001, TP-PID 7F,
 # TP-DCS F6 8-bit class 2, UD 01020304) and "hello" in GSM 7-bit.
@@ -127,18 +53,15 @@ OTA_TPDU+=6192FC98120FAC76A6AF3B4F79AB4B14824DFB4888BDBE38D393DEFCBDA2
 
 # run_phone PROTO: one phone session over the fake network.
 run_phone() {
-	local proto=$1 log="$T/phone-$1.log" out="$T/phone-$1.out"
+	local proto=$1 log="$tmp/phone-$1.log" out="$tmp/phone-$1.out"
 	local line sw want
 
-	coproc NET { exec socat -T 30 "TCP-LISTEN:$NPORT,bind=127.0.0.1,reuseaddr" STDIO 2>/dev/null; }
-	for _ in $(seq 50); do
-		[ -n "$(ss -Htln "( sport = :$NPORT )")" ] && break
-		sleep 0.1
-	done
+	tl_net "$NPORT" 30
 	"$PHONE" --protocol "$proto" --sim-pin 0000 --log-level debug \
-	    --network "127.0.0.1:$NPORT" --control "$T/ctl" --auto confirm \
+	    --network "127.0.0.1:$NPORT" --control "$tmp/ctl" --auto confirm \
 	    --delay 50 --ui-timeout 5 </dev/null >"$out" 2>"$log" &
 	PHONE_PID=$!
+	tl_track "$PHONE_PID"
 
 	net_read line
 	check "$proto: the phone attaches with the card's MSISDN ($line)" \
@@ -152,7 +75,7 @@ run_phone() {
 	check "$proto: TERMINAL PROFILE 13 61 0D 03 sent and accepted" \
 	    "grep -q 'APDU > 801000000413610D03 (TERMINAL PROFILE)' '$log' && grep -q 'TERMINAL PROFILE accepted' '$log'"
 	net_send "OK ATTACH +491701234567"
-	wait_for "$log" 'attached as' >/dev/null
+	wait_log "$log" 'attached as' >/dev/null
 	line=$(ctl INFO)
 	check "$proto: control socket INFO ($line)" \
 	    '[ "$line" = "INFO card=ok iccid=8949440000001155314 msisdn=+491701234567 network=attached" ]'
@@ -198,39 +121,32 @@ run_phone() {
 	net_read line
 	check "$proto: plain SMS acknowledged ($line)" '[ "$line" = "MT-ACK 18" ]'
 	check "$proto: plain SMS shown to the user" \
-	    "wait_for '$out' '^SMS from \\+491700000001: hello$'"
+	    "wait_log '$out' '^SMS from \\+491700000001: hello$'"
 	check "$proto: no ENVELOPE for the plain SMS" \
 	    "[ \$(grep -c '(ENVELOPE)' '$log') -eq 2 ]"
 
 	kill -TERM "$PHONE_PID"
 	net_read line
-	local rc=
-	for _ in $(seq 50); do
-		if ! kill -0 "$PHONE_PID" 2>/dev/null; then
-			wait "$PHONE_PID"
-			rc=$?
-			break
-		fi
-		sleep 0.1
-	done
-	[ -n "$rc" ] && PHONE_PID=
-	check "$proto: SIGTERM: DETACH sent, clean exit (status ${rc:-none})" \
-	    '[ "$line" = "DETACH" ] && [ "$rc" = 0 ] && [ ! -e "$T/ctl" ]'
-	stop "$NET_PID"
-	NET_PID=
+	local rc
+	wait_gone "$PHONE_PID" 5
+	tl_stop "$PHONE_PID" 0 KILL
+	rc=$?
+	check "$proto: SIGTERM: DETACH sent, clean exit (status $rc)" \
+	    '[ "$line" = "DETACH" ] && [ "$rc" = 0 ] && [ ! -e "$tmp/ctl" ]'
+	tl_stop "$NET_PROC" 5
 }
 
 run_phone T=0
 check "T=0: GET RESPONSE after 61xx for SELECT" \
-    "grep -A1 'APDU > 00A40804022FE2 (SELECT)' '$T/phone-T=0.log' | grep -q 'APDU < 61'"
+    "grep -A1 'APDU > 00A40804022FE2 (SELECT)' '$tmp/phone-T=0.log' | grep -q 'APDU < 61'"
 run_phone T=1
 check "T=1: SELECT carries Le and needs no GET RESPONSE" \
-    "grep -q 'APDU > 00A40804022FE200 (SELECT)' '$T/phone-T=1.log' && ! grep -q '(GET RESPONSE)' '$T/phone-T=1.log'"
+    "grep -q 'APDU > 00A40804022FE200 (SELECT)' '$tmp/phone-T=1.log' && ! grep -q '(GET RESPONSE)' '$tmp/phone-T=1.log'"
 
-if [ "$failed" -ne 0 ]; then
-	for f in "$T"/phone-*.log; do
-		echo "# $f:"; sed 's/^/#   /' "$f" | tail -n 40
+if [ "$fails" -ne 0 ]; then
+	for f in "$tmp"/phone-*.log; do
+		tl_tail "$f" 40
 	done
-	echo "# stkauth-sim log:"; sed 's/^/#   /' "$T/sim.log" | tail -n 20
+	tl_tail "$tmp/sim.log" 20 "stkauth-sim log"
 fi
-exit $failed
+tap_end

@@ -5,7 +5,7 @@
 # ack, delivery status, result) whose card side is
 # tests/helpers/server_auth_respond (signs with the test key of
 # tests/vectors/authmsg/), certificate validation through certcheck.h
-# against a CA made here with the openssl CLI, the result codes, lockout,
+# against the test CA (tests/helpers/testlib.sh), the result codes, lockout,
 # rate limits, bad input (JSON errors with trace ids), /metrics, two
 # server processes on one store, SIGTERM draining (no new connections,
 # accepted results verified), a restart that re-verifies a session left
@@ -14,98 +14,30 @@
 # stopped, by pid.
 set -u
 
-SERVER=${STKAUTH_SERVER:-build/bin/stkauth-server}
+. tests/helpers/testlib.sh
+
 RESPOND=build/tests/helpers/server_auth_respond
-V=tests/vectors/authmsg
-n=0
-fails=0
-pids=()
-tmp=$(mktemp -d)
-
-cleanup() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-for t in curl jq openssl sqlite3 ss shuf; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "1..0 # SKIP $t not installed"
-		exit 0
-	fi
-done
-if [ ! -x "$SERVER" ] || [ ! -x "$RESPOND" ]; then
-	echo "1..1"
-	echo "not ok 1 - $SERVER and $RESPOND must be built (make all tests)"
-	exit 1
-fi
-
-# free_port: FREE = a loopback port nobody listens on (ss from iproute2)
-# and not handed out before in this run.  (No $(...): the list of ports
-# handed out must survive the call.)
-used_ports=" "
-free_port() {
-	local p
-	FREE=
-	for p in $(shuf -i 20000-59999 -n 50); do
-		if [ -z "$(ss -Htan "( sport = :$p )")" ] &&
-		    [[ $used_ports != *" $p "* ]]; then
-			used_ports="$used_ports$p "
-			FREE=$p
-			return 0
-		fi
-	done
-	return 1
-}
+tl_need curl jq openssl sqlite3 ss shuf
+tl_built "$SERVER" "$RESPOND"
+tl_begin server-api
 
 # ---- PKI: a CA, the user certificates (certcheck.h identity rules) ----
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
-    -out "$tmp/ca.pem" -days 30 -subj "/CN=stkauth test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-mkdir -p "$tmp/certs"
-user_cert() {	# user_cert ACCOUNT MSISDN KEY
-	openssl req -new -key "$3" -subj "/CN=$1" -out "$tmp/$1.csr" 2>/dev/null
-	printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=URI:tel:%s\n' "$2" >"$tmp/$1.ext"
-	openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/ca.pem" \
-	    -CAkey "$tmp/ca.key" -CAcreateserial -days 10 \
-	    -extfile "$tmp/$1.ext" -out "$tmp/certs/$1.pem" 2>/dev/null
-}
-user_cert alice +37255500001 $V/rsa2048_test_key.pem
-user_cert erin +37255500005 $V/p256_test_key.pem
-user_cert gina +37255500007 $V/rsa2048_test_key.pem
+tl_ca
+tl_user_cert alice +37255500001
+tl_user_cert erin +37255500005 $V/p256_test_key.pem
+tl_user_cert gina +37255500007
 mv "$tmp/certs/gina.pem" "$tmp/gina.pem"	# put in place by the drain test
-# the TLS server certificate
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/tls.key" \
-    -out "$tmp/tls.pem" -days 2 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+# the TLS server certificate (127.0.0.1), issued by the test CA
+tl_tls_cert
+TLS_CA=$TL_CA_DIR/ca.pem
 
 free_port && P1=$FREE
 free_port && P2=$FREE
-cat >"$tmp/plain.ini" <<EOF
-[server]
-listen = 127.0.0.1
-port = $P1
-tls = no
-database = $tmp/server.db
-log_level = info
+tl_server_ini "$tmp/plain.ini" "$P1" "tls = no
 max_body = 4096
 max_body_hard = 65536
 max_headers = 8192
-workers = 2
-[session]
+workers = 2" "[session]
 ticket_length = 6
 lifetime = 10
 longpoll_max_ms = 20000
@@ -117,13 +49,9 @@ window = 3600
 per_address = 1000
 per_account = 40
 [bridge]
-lease_ms = 30000
-[certs]
-source = file
-dir = $tmp/certs
-ca = $tmp/ca.pem
-EOF
-sed -e "s/^port = .*/port = $P2/" -e "s/^tls = no/tls = yes\ntls_cert = $(echo "$tmp/tls.pem" | sed 's/\//\\\//g')\ntls_key = $(echo "$tmp/tls.key" | sed 's/\//\\\//g')/" \
+lease_ms = 30000"
+sed -e "s/^port = .*/port = $P2/" \
+    -e "s|^tls = no|tls = yes\ntls_cert = $TL_CA_DIR/server.pem\ntls_key = $TL_CA_DIR/server.key|" \
     "$tmp/plain.ini" >"$tmp/tls.ini"
 free_port && P3=$FREE
 sed -e "s/^port = .*/port = $P3/" -e "s/^per_address = .*/per_address = 3/" \
@@ -150,9 +78,9 @@ out=$($SERVER -n -c "$tmp/bad3.ini" 2>&1)
 ok $? "-n refuses an unknown key"
 
 # ---- bootstrap ----
-KEY=$($SERVER --db "$tmp/server.db" --add-api-key rp1 2>/dev/null)
-BR1=$($SERVER --db "$tmp/server.db" --add-bridge-token bridge1 2>/dev/null)
-BR2=$($SERVER --db "$tmp/server.db" --add-bridge-token bridge2 2>/dev/null)
+KEY=$(tl_api_key rp1)
+BR1=$(tl_bridge_token bridge1)
+BR2=$(tl_bridge_token bridge2)
 [[ "$KEY" =~ ^rp_[A-Za-z0-9_-]{43}$ && "$BR1" =~ ^br_ && "$BR2" =~ ^br_ ]]
 ok $? "bootstrap prints an API key and two bridge tokens once"
 cnt=$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM relying_parties WHERE key_hash = x'$(printf '%s' "$KEY" | openssl dgst -sha256 -hex | sed 's/.* //')'")
@@ -161,32 +89,23 @@ ok $? "the store holds the SHA-256 of the key, never the key"
 $SERVER --db "$tmp/server.db" --add-api-key rp1 >/dev/null 2>&1
 [ $? -ne 0 ]
 ok $? "a second party of the same name is refused"
-K=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
-echo $K >"$tmp/kauth.hex"
-add() {	# add NAME MSISDN ICCID
-	$SERVER --db "$tmp/server.db" --add-account "$1" --msisdn "$2" \
-	    --iccid "$3" --kauth-file "$tmp/kauth.hex" >/dev/null
-}
-add alice +37255500001 8944100000000123456 &&
-add bob +37255500002 8944100000000123464 &&
-add gina +37255500007 8944100000000123506 &&
-add dave +37255500004 8944100000000123480 &&
-add erin +37255500005 8944100000000123498 &&
-$SERVER --db "$tmp/server.db" --add-account carol >/dev/null
+K=$TL_KAUTH
+tl_kauth "$K"
+tl_account alice +37255500001 8944100000000123456 &&
+tl_account bob +37255500002 8944100000000123464 &&
+tl_account gina +37255500007 8944100000000123506 &&
+tl_account dave +37255500004 8944100000000123480 &&
+tl_account erin +37255500005 8944100000000123498 &&
+tl_account carol
 ok $? "accounts, MSISDN bindings and cards enrolled"
 mode=$(stat -c %a "$tmp/server.db")
 [ "$mode" = 600 ]
 ok $? "the database file is mode 0600 ($mode)"
 
 # ---- start ----
-$SERVER -c "$tmp/plain.ini" 2>"$tmp/plain.log" &
-pids+=($!)
-SPID=$!
 U=http://127.0.0.1:$P1
-for i in $(seq 1 50); do
-	curl -s -o /dev/null "$U/healthz" && break
-	sleep 0.1
-done
+tl_server_start "$tmp/plain.ini" "$tmp/plain.log" "$U"
+SPID=$SPAWNED
 code=$(curl -s -o "$tmp/h.json" -w '%{http_code}' "$U/healthz")
 [ "$code" = 200 ] && [ "$(jq -r .status "$tmp/h.json")" = ok ]
 ok $? "/healthz answers 200 over plain HTTP on loopback"
@@ -355,7 +274,7 @@ ok $? "delivery report DELIVERED"
 curl -s -m 30 -H "Authorization: Bearer $KEY" \
     "$U/api/v1/authentication/session/$sid?timeoutMs=15000" >"$tmp/poll.json" &
 pollpid=$!
-pids+=($pollpid)
+tl_track $pollpid
 sleep 0.3
 resp=$($RESPOND "$reqhex" 8944100000000123456 "$tmp/kauth.hex" $V/rsa2048_test_key.pem)
 req POST /bridge/v1/results "$BR2" "{\"resultId\":\"r-1\",\"msisdn\":\"+37255500001\",\"iccid\":\"8944100000000123456\",\"response\":\"$resp\"}"
@@ -558,21 +477,16 @@ got="$(sed -n 's/^stkauth_sessions_open{state="RUNNING"} //p' <<<"$m") $(sed -n 
 ok $? "/metrics: open sessions and jobs by state as the store has them ($got)"
 
 # ---- HTTPS, a second server process on the same store ----
-$SERVER -c "$tmp/tls.ini" 2>"$tmp/tls.log" &
-pids+=($!)
-TPID=$!
 T=https://127.0.0.1:$P2
-for i in $(seq 1 50); do
-	curl -s --cacert "$tmp/tls.pem" -o /dev/null "$T/healthz" && break
-	sleep 0.1
-done
-code=$(curl -s -m 5 --cacert "$tmp/tls.pem" -o /dev/null -w '%{http_code}' "$T/healthz")
+tl_server_start "$tmp/tls.ini" "$tmp/tls.log" "$T" --cacert "$TLS_CA"
+TPID=$SPAWNED
+code=$(curl -s -m 5 --cacert "$TLS_CA" -o /dev/null -w '%{http_code}' "$T/healthz")
 [ "$code" = 200 ]
 ok $? "HTTPS: /healthz with the server certificate verified"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P2/healthz")
 [ "$code" != 200 ]
 ok $? "HTTPS port: plain HTTP gets no answer"
-code=$(curl -s -m 10 --cacert "$tmp/tls.pem" -o "$tmp/body" -w '%{http_code}' \
+code=$(curl -s -m 10 --cacert "$TLS_CA" -o "$tmp/body" -w '%{http_code}' \
     -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     --data-binary '{"account":"alice","serviceName":"Банк вход"}' "$T/api/v1/authentication")
 tsid=$(jq -r .sessionId "$tmp/body")
@@ -583,13 +497,8 @@ claim_job "$tsid"
 ok $? "the first process hands out the job created by the second"
 # ---- per-address rate limit: a third process with a store of its own ----
 RLKEY=$($SERVER --db "$tmp/rl.db" --add-api-key rp1 2>/dev/null)
-$SERVER -c "$tmp/rl.ini" 2>"$tmp/rl.log" &
-pids+=($!)
-RPID=$!
-for i in $(seq 1 50); do
-	curl -s -o /dev/null "http://127.0.0.1:$P3/healthz" && break
-	sleep 0.1
-done
+tl_server_start "$tmp/rl.ini" "$tmp/rl.log" "http://127.0.0.1:$P3"
+RPID=$SPAWNED
 codes=""
 wait_window
 for i in 1 2 3 4; do
@@ -602,8 +511,7 @@ body=$(cat "$tmp/body")
 code=${codes##* }
 [ "$codes" = " 200 200 200 429" ] && jerr 429 RATE_LIMITED
 ok $? "per-address rate limit (3 per window): the 4th start gets 429 ($codes)"
-kill -TERM "$RPID"
-wait "$RPID"
+tl_stop "$RPID"
 
 # ---- SIGTERM drains ----
 # gina's certificate file is a FIFO: the worker verifying her result
@@ -626,7 +534,7 @@ ok $? "gina's result accepted (202), VERIFYING while her certificate is awaited"
 curl -s -m 20 -o "$tmp/late.json" -H "Authorization: Bearer $KEY" \
     "$U/api/v1/authentication/session/$tsid?timeoutMs=15000" &
 latepid=$!
-pids+=($latepid)
+tl_track $latepid
 sleep 0.3
 kill -TERM "$SPID"
 sleep 0.5
@@ -638,32 +546,22 @@ wait $latepid
 [ "$(jq -r .error.code "$tmp/late.json")" = SHUTTING_DOWN ]
 ok $? "a long-poll in progress is answered 503 SHUTTING_DOWN"
 timeout 5 sh -c "cat '$tmp/gina.pem' >'$tmp/certs/gina.pem'"
-for i in $(seq 1 50); do
-	kill -0 "$SPID" 2>/dev/null || break
-	sleep 0.1
-done
-! kill -0 "$SPID" 2>/dev/null && wait "$SPID"
+wait_gone "$SPID" 5 && wait "$SPID"
 ok $? "SIGTERM: the server exits 0 once the accepted result is verified"
 [ "$(sess_row "$gsid")" = "2 1" ]
 ok $? "the result accepted before SIGTERM was verified and stored: OK"
 
 # ---- a start re-verifies what a killed server left VERIFYING ----
 restart() {
-	$SERVER -c "$tmp/plain.ini" 2>>"$tmp/plain2.log" &
-	pids+=($!)
-	SPID=$!
-	for i in $(seq 1 50); do
-		curl -s -o /dev/null "$U/healthz" && break
-		sleep 0.1
-	done
+	tl_server_start "$tmp/plain.ini" "$tmp/plain2.log" "$U"
+	SPID=$SPAWNED
 }
 rm -f "$tmp/certs/gina.pem"
 mkfifo "$tmp/certs/gina.pem"
 restart
 gina_result
 sleep 0.3
-kill -KILL "$SPID"
-wait "$SPID" 2>/dev/null
+tl_stop "$SPID" 0 KILL
 [ "$code" = 202 ] && [ "$(sess_row "$gsid")" = "1 0" ]
 ok $? "SIGKILL in the middle of a verification leaves the session VERIFYING"
 rm -f "$tmp/certs/gina.pem"
@@ -674,12 +572,9 @@ req GET "/api/v1/authentication/session/$gsid?timeoutMs=10000" "$KEY"
     [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE event = 'result-reverify' AND session_id = '$gsid'")" = 1 ] &&
     curl -s -m 5 "$U/metrics" | grep -q '^stkauth_sessions_reverified_total 1$'
 ok $? "the next start verifies it again (as of its arrival): COMPLETE / OK"
-kill -TERM "$SPID"
-wait "$SPID"
+tl_stop "$SPID"
 ok $? "the restarted server stops cleanly"
-kill -TERM "$TPID"
-wait "$TPID"
+tl_stop "$TPID"
 ok $? "the HTTPS process stops cleanly too"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

@@ -50,8 +50,8 @@ build/fuzz/fuzz_smpp_framing: tests/fuzz/fuzz_smpp_framing.c \
 
 # The benchmark starts the daemon: make bench builds it first.
 $(B)/bench/bench_netsim_smpp: $(B)/obj/tests/bench/bench_netsim_smpp.o \
-    $(patsubst %.c,$(B)/obj/%.o,$(SMPP_PURE_SRCS)) $(LIB) \
-    | $(B)/bin/stkauth-netsim
+    $(BENCH_SUPPORT_OBJ) $(patsubst %.c,$(B)/obj/%.o,$(SMPP_PURE_SRCS)) \
+    $(LIB) | $(B)/bin/stkauth-netsim
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lsmpp34 $(LDLIBS)
 
