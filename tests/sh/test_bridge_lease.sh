@@ -68,7 +68,8 @@ ok $? "one counter spent for the job, however often it was offered ($tx1)"
 # re-claims the job and sends the packet it had built.
 bl_spawn "$tmp/bridge2.log" $BRIDGE -c "$tmp/work.ini"
 BP=$SPAWNED
-wait_for 15 test -n "$(ls "$tmp/out")"
+out_nonempty() { [ -n "$(ls "$tmp/out")" ]; }
+wait_for 15 out_nonempty
 sub=$(ls "$tmp/out"/*.sub 2>/dev/null | head -n 1)
 cat "$tmp/bridge.log" "$tmp/bridge2.log" | grep -qE "job $jid \(session $jid\) claimed for [+][0-9]+, attempt [2-9], already known: abandoned"
 ok $? "the server offered the job again and the bridge knew it as abandoned"

@@ -94,7 +94,8 @@ bl_spawn "$tmp/good.log" $BRIDGE -c "$tmp/good.ini"
 BG=$SPAWNED
 bl_login alice
 subs() { ls "$tmp/out"/*.sub 2>/dev/null | wc -l; }
-wait_for 15 test "$(subs)" -ge 1
+have_sub() { [ "$(subs)" -ge 1 ]; }
+wait_for 15 have_sub
 sub=$(ls "$tmp/out"/*.sub 2>/dev/null | head -n 1)
 read -r _ dest hex <"${sub:-/dev/null}"
 opened=$($CARD open "${hex:-00}" $TAR $KK $KD 2>&1)
