@@ -9,7 +9,7 @@
  *
  * Challenges are single use (captcha_check consumes them) and expire.
  * The accessible alternative (docs/WEB.md §6) spells the same challenge
- * as words: captcha_word().
+ * as words: web_char_word() (web_strings.c, per language).
  *
  * The policy "after N failures" counts failed sign-ins per client address
  * in a bounded in-memory table (POLICY_SLOTS, probing POLICY_PROBE slots;
@@ -216,37 +216,6 @@ captcha_png(const struct captcha *c, const char *font, uint8_t **png,
 	if (dst)
 		gdImageDestroy(dst);
 	return rc;
-}
-
-/* ---- the words of the text alternative ------------------------------ */
-
-static const struct {
-	char ch;
-	const char *word;
-} words[] = {
-	{ '2', "two" }, { '3', "three" }, { '4', "four" }, { '5', "five" },
-	{ '6', "six" }, { '7', "seven" }, { '8', "eight" }, { '9', "nine" },
-	{ 'A', "A as in alfa" }, { 'B', "B as in bravo" },
-	{ 'C', "C as in charlie" }, { 'D', "D as in delta" },
-	{ 'E', "E as in echo" }, { 'F', "F as in foxtrot" },
-	{ 'G', "G as in golf" }, { 'H', "H as in hotel" },
-	{ 'J', "J as in juliett" }, { 'K', "K as in kilo" },
-	{ 'M', "M as in mike" }, { 'N', "N as in november" },
-	{ 'P', "P as in papa" }, { 'Q', "Q as in quebec" },
-	{ 'R', "R as in romeo" }, { 'S', "S as in sierra" },
-	{ 'T', "T as in tango" }, { 'U', "U as in uniform" },
-	{ 'V', "V as in victor" }, { 'W', "W as in whiskey" },
-	{ 'X', "X as in x-ray" }, { 'Y', "Y as in yankee" },
-	{ 'Z', "Z as in zulu" },
-};
-
-const char *
-captcha_word(char ch)
-{
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (words[i].ch == ch)
-			return words[i].word;
-	return NULL;
 }
 
 /* ---- the policy ------------------------------------------------------ */

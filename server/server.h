@@ -480,6 +480,19 @@ void http_stop_accepting(struct srv *s);
  * to the loop.  false: the store is busy; a 503 was sent.
  */
 bool http_tx_begin(struct reqctx *rc);
+/* The same without the 503 (the caller answers in its own format):
+ * false when the store is busy. */
+bool http_tx_open(struct reqctx *rc);
+/*
+ * End the request's transaction as an answer with status is about to
+ * leave: commit unless status is a 5xx (then roll back).  false when the
+ * commit failed: nothing was stored, the answer must become a 500.  No
+ * transaction open: true.
+ */
+bool http_tx_settle(struct reqctx *rc, int status);
+/* Roll the request's transaction back, whatever it wrote (the login
+ * page's probe before a password check, web.c). */
+void http_tx_abort(struct reqctx *rc);
 /* Send obj (reference stolen) with status; counts the metric. */
 void http_reply_json(struct reqctx *rc, int status, json_t *obj);
 /* {"error":{"code":CODE,"message":MSG,"field":F?,"traceId":T}} */

@@ -54,6 +54,24 @@
 static const uint8_t party_marker[32] = "stkauth-web-login-party/no-key";
 #define PARTY_NAME		"web-login"
 
+/* Pages shown, by step (the /metrics label). */
+enum { WV_FORM, WV_WAIT, WV_RESULT, WV_SIGNED_IN, WV_COUNT };
+static const char *const view_names[WV_COUNT] = {
+	[WV_FORM] = "form", [WV_WAIT] = "wait", [WV_RESULT] = "result",
+	[WV_SIGNED_IN] = "signed_in",
+};
+
+/* The page's counters (/metrics, web_metrics). */
+struct web_counters {
+	unsigned long views[WV_COUNT];
+	unsigned long outcomes[SRV_RES_COUNT];	/* as the page showed */
+	unsigned long password_rejected;	/* shown as NOT_BOUND */
+	unsigned long csrf_token;		/* POST with a wrong token */
+	unsigned long csrf_no_session;		/* POST, no session */
+	unsigned long captcha_failed;
+	unsigned long captcha_drawn;		/* challenges made */
+};
+
 struct web {
 	struct web_sessions *sess;
 	struct captcha_policy *policy;
@@ -61,6 +79,7 @@ struct web {
 	struct event *sweeper;
 	int64_t party_id;
 	bool stopping;
+	struct web_counters m;
 };
 
 /* ---- replies --------------------------------------------------------- */
@@ -98,14 +117,49 @@ sec_headers(struct reqctx *rc)
 	evhttp_add_header(h, "X-Trace-Id", rc->trace);
 }
 
-/* Send b (may be NULL) with status; frees rc like http_reply_json. */
+/* The page's language for this request (Accept-Language, web_strings.c). */
+static const char *
+req_lang(struct reqctx *rc)
+{
+	return web_lang_negotiate(evhttp_find_header(
+	    evhttp_request_get_input_headers(rc->req), "Accept-Language"));
+}
+
+static void
+view_init(struct web_view *v, struct reqctx *rc, const struct web_sess *s)
+{
+	v->lang = req_lang(rc);
+	v->csrf = s ? s->csrf : "";
+	v->service = rc->s->cfg.web_service;
+	v->now = srv_now_ms();
+}
+
+/*
+ * Send b (may be NULL) with status; frees rc like http_reply_json.  The
+ * request's transaction (http_tx_open) ends here, before the answer
+ * leaves: committed unless status is a 5xx; a commit that fails turns
+ * the answer into the 500 page (nothing it said was stored).
+ */
 static void
 reply(struct reqctx *rc, int status, const char *type, struct evbuffer *b,
     const char *cache)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(rc->req);
 	const char *phrase = "Error";
+	struct web_view v;
 
+	if (!http_tx_settle(rc, status)) {
+		if (b)
+			evbuffer_free(b);
+		view_init(&v, rc, NULL);
+		if ((b = evbuffer_new()) != NULL)
+			web_html_message(b, &v, WS_ERROR_T, WS_ERROR);
+		evhttp_remove_header(h, "Location");
+		evhttp_remove_header(h, "Set-Cookie");
+		status = 500;
+		type = "text/html; charset=utf-8";
+		cache = NULL;
+	}
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
 		if (phrases[i].status == status)
 			phrase = phrases[i].phrase;
@@ -132,15 +186,12 @@ redirect(struct reqctx *rc, const char *to)
 	reply(rc, 303, NULL, NULL, NULL);
 }
 
-static void
-view_init(struct web_view *v, struct reqctx *rc, const struct web_sess *s)
-{
-	v->lang = "en";
-	v->csrf = s ? s->csrf : "";
-	v->service = rc->s->cfg.web_service;
-	v->now = srv_now_ms();
-}
-
+/*
+ * An HTML page.  Its language (negotiated from Accept-Language) is in
+ * <html lang>; no Vary or Content-Language header: every page is
+ * no-store, so no cache keeps one (RFC 9111 §5.2.2.5), and each header
+ * costs three allocations in libevent.
+ */
 static void
 html(struct reqctx *rc, int status, struct evbuffer *b)
 {
@@ -228,6 +279,9 @@ post_begin(struct reqctx *rc, struct web_field *f, size_t nf)
 	int r;
 
 	if ((s = sess_get(rc)) == NULL) {
+		/* also what a cross-site form gets: SameSite=Strict keeps
+		 * the cookie at home */
+		rc->s->web->m.csrf_no_session++;
 		message(rc, 403, WS_EXPIRED_T, WS_EXPIRED);
 		return NULL;
 	}
@@ -254,6 +308,7 @@ post_begin(struct reqctx *rc, struct web_field *f, size_t nf)
 	if (!web_csrf_ok(s, f[0].out)) {
 		log_info("web: CSRF token refused client=%s trace=%s",
 		    rc->client, rc->trace);
+		rc->s->web->m.csrf_token++;
 		message(rc, 403, WS_CSRF_T, WS_CSRF);
 		return NULL;
 	}
@@ -272,14 +327,19 @@ render_login(struct reqctx *rc, struct web_sess *s, int status, int error)
 	    srv_now_ms());
 
 	view_init(&v, rc, s);
-	if (need && !captcha_live(&s->cap, v.now) &&
-	    captcha_new(&s->cap, v.now, srv->cfg.web_captcha_lifetime_s) !=
-	    STK_OK) {
-		evbuffer_free(b);
-		message(rc, 500, WS_ERROR_T, WS_ERROR);
-		return;
+	if (need && !captcha_live(&s->cap, v.now)) {
+		if (captcha_new(&s->cap, v.now,
+		    srv->cfg.web_captcha_lifetime_s) != STK_OK) {
+			evbuffer_free(b);
+			message(rc, 500, WS_ERROR_T, WS_ERROR);
+			return;
+		}
+		srv->web->m.captcha_drawn++;
 	}
-	if (b)
+	srv->web->m.views[WV_FORM]++;
+	if (b && error < 0 && !need && s->account[0] == '\0')
+		web_html_login_blank(b, &v);
+	else if (b)
 		web_html_login(b, &v, s->account, error, need, s->cap.seed);
 	html(rc, status, b);
 }
@@ -297,6 +357,7 @@ page_root(struct reqctx *rc, const char *query)
 	}
 	switch (s->state) {
 	case WEB_SIGNED_IN:
+		rc->s->web->m.views[WV_SIGNED_IN]++;
 		view_init(&v, rc, s);
 		if ((b = evbuffer_new()) != NULL)
 			web_html_signed_in(b, &v, s);
@@ -323,29 +384,68 @@ struct login_ctx {
 	bool has_password;
 };
 
-/* A wrong password: count it for the lockout like any failed login. */
-static void
+/* A wrong password: count it for the lockout like any failed login
+ * (inside the request's transaction).  STK_OK or the store's error. */
+static int
 password_failed(struct srv *srv, const char *account, const char *client)
 {
 	struct store_account a;
 	int64_t now = srv_now_ms();
 	bool locked = false;
+	int rc;
 
-	if (store_account_get(srv->store, account, NULL, &a) == STK_OK) {
-		store_account_fail(srv->store, a.id,
+	memset(&a, 0, sizeof(a));
+	rc = store_account_get(srv->store, account, NULL, &a);
+	if (rc == STK_OK) {
+		rc = store_account_fail(srv->store, a.id,
 		    srv->cfg.lockout_failures,
 		    (int64_t)srv->cfg.lockout_duration_s * 1000, now, &locked);
-		if (locked)
-			store_audit(srv->store, now, NULL, account,
+		if (rc == STK_OK && locked)
+			rc = store_audit(srv->store, now, NULL, account,
 			    "account-locked", "ACCOUNT_LOCKED",
 			    "repeated failures", client);
-	}
-	store_audit(srv->store, now, NULL, account, "web-password-failed",
-	    NULL, "wrong password on the login page", client);
+	} else if (rc == STK_E_NOT_FOUND)	/* deleted meanwhile */
+		rc = STK_OK;
+	if (rc == STK_OK)
+		rc = store_audit(srv->store, now, NULL, account,
+		    "web-password-failed", NULL,
+		    "wrong password on the login page", client);
 	OPENSSL_cleanse(&a, sizeof(a));
+	return rc;
 }
 
-/* Back on the loop after the password check: start the session. */
+/*
+ * One hit on a shared rate counter ([ratelimit], the REST API's): false,
+ * with the 429 (or 500) page sent, when the request must stop here.
+ */
+static bool
+rate_page_ok(struct reqctx *rc, const char *kind, const char *who,
+    unsigned limit)
+{
+	bool over = false;
+
+	if (rate_hit(rc->s, kind, who, limit, &over) == STK_OK && !over)
+		return true;
+	message(rc, over ? 429 : 500, over ? WS_RATE_T : WS_ERROR_T,
+	    over ? WS_RATE : WS_ERROR);
+	return false;
+}
+
+/* The end of a sign-in attempt as the page shows it (/metrics). */
+static void
+outcome(struct srv *srv, int result)
+{
+	if (result > SRV_RES_NONE && result < SRV_RES_COUNT)
+		srv->web->m.outcomes[result]++;
+}
+
+/*
+ * Back on the loop after the password check: the login's writes - the
+ * rate counters, then the wrong password's failure count and audit, or
+ * the session, its job and audit (auth_session_start, nested) - are one
+ * transaction, committed before the in-memory web session moves on, so
+ * a login commits once and the page never shows a step the store lost.
+ */
 static void
 login_checked(struct web_pwjob *j, void *arg)
 {
@@ -355,7 +455,7 @@ login_checked(struct web_pwjob *j, void *arg)
 	struct web_sess *s;
 	struct api_auth_in in;
 	struct store_session ss;
-	int r;
+	bool wrong;
 
 	memset(&ss, 0, sizeof(ss));
 	if (srv->web->stopping) {
@@ -367,28 +467,40 @@ login_checked(struct web_pwjob *j, void *arg)
 		goto out;
 	}
 	snprintf(s->account, sizeof(s->account), "%s", lc->account);
-	if (lc->has_password && !j->matched) {
-		password_failed(srv, lc->account, rc->client);
-		captcha_fail(srv->web->policy, rc->client, srv_now_ms());
-		s->state = WEB_DONE;
-		s->result = SRV_RES_NOT_BOUND;	/* shown like an unknown account */
-		redirect(rc, "/wait");
+	s->state = WEB_ANON;		/* unless it moves on below */
+	if (!http_tx_open(rc)) {
+		message(rc, 503, WS_BUSY_T, WS_BUSY);
 		goto out;
 	}
-	memset(&in, 0, sizeof(in));
-	snprintf(in.account, sizeof(in.account), "%s", lc->account);
-	/* web_config_check: at most API_SERVICE_MAX octets */
-	snprintf(in.service_utf8, sizeof(in.service_utf8), "%.*s",
-	    (int)sizeof(in.service_utf8) - 1, srv->cfg.web_service);
-	if (stk_auth_request_set_service(&in.req, in.service_utf8,
-	    strlen(in.service_utf8)) != STK_OK ||
-	    (r = auth_session_start(srv, &in, srv->web->party_id, PARTY_NAME,
-	    rc->client, &ss)) != STK_OK) {
-		s->state = WEB_ANON;
+	/* the hits the probe in do_login rolled back, now for real */
+	if (!rate_page_ok(rc, "addr", rc->client, srv->cfg.rate_per_address) ||
+	    !rate_page_ok(rc, "acct", lc->account, srv->cfg.rate_per_account))
+		goto out;
+	wrong = lc->has_password && !j->matched;
+	if (wrong) {
+		if (password_failed(srv, lc->account, rc->client) != STK_OK) {
+			message(rc, 500, WS_ERROR_T, WS_ERROR);
+			goto out;
+		}
+	} else {
+		memset(&in, 0, sizeof(in));
+		snprintf(in.account, sizeof(in.account), "%s", lc->account);
+		/* web_config_check: at most API_SERVICE_MAX octets */
+		snprintf(in.service_utf8, sizeof(in.service_utf8), "%.*s",
+		    (int)sizeof(in.service_utf8) - 1, srv->cfg.web_service);
+		if (stk_auth_request_set_service(&in.req, in.service_utf8,
+		    strlen(in.service_utf8)) != STK_OK ||
+		    auth_session_start(srv, &in, srv->web->party_id,
+		    PARTY_NAME, rc->client, &ss) != STK_OK) {
+			message(rc, 500, WS_ERROR_T, WS_ERROR);
+			goto out;
+		}
+	}
+	if (!http_tx_settle(rc, 303)) {
 		message(rc, 500, WS_ERROR_T, WS_ERROR);
 		goto out;
 	}
-	if (ss.state == SRV_ST_RUNNING) {
+	if (!wrong && ss.state == SRV_ST_RUNNING) {
 		s->state = WEB_WAITING;
 		snprintf(s->auth_sid, sizeof(s->auth_sid), "%s", ss.id);
 		snprintf(s->ticket, sizeof(s->ticket), "%s", ss.ticket);
@@ -396,7 +508,11 @@ login_checked(struct web_pwjob *j, void *arg)
 	} else {
 		captcha_fail(srv->web->policy, rc->client, srv_now_ms());
 		s->state = WEB_DONE;
-		s->result = ss.result;
+		/* a wrong password reads like an unknown account (§4) */
+		s->result = wrong ? SRV_RES_NOT_BOUND : ss.result;
+		if (wrong)
+			srv->web->m.password_rejected++;
+		outcome(srv, s->result);
 	}
 	redirect(rc, "/wait");
  out:
@@ -406,6 +522,15 @@ login_checked(struct web_pwjob *j, void *arg)
 	free(lc);
 }
 
+/*
+ * POST /login.  The checks that can refuse at once run inside the
+ * request's transaction: the rate counters (per address first, per
+ * account once the name is valid), the CAPTCHA, the account name.  An
+ * answer given here commits the counters' hits.  When the form passes,
+ * the transaction is rolled back - it was a probe, so that an address or
+ * account over its limit costs no scrypt check - and login_checked hits
+ * the counters again, for real, in the one transaction of the login.
+ */
 static void
 do_login(struct reqctx *rc)
 {
@@ -421,7 +546,6 @@ do_login(struct reqctx *rc)
 		{ "password", password, sizeof(password), false },
 		{ "captcha", captcha, sizeof(captcha), false },
 	};
-	bool over = false;
 	int64_t now = srv_now_ms();
 	int r;
 
@@ -434,17 +558,18 @@ do_login(struct reqctx *rc)
 		goto out;
 	}
 	s->state = WEB_ANON;
-	if (rate_hit(srv, "addr", rc->client, srv->cfg.rate_per_address,
-	    &over) != STK_OK || over) {
-		message(rc, over ? 429 : 500, over ? WS_RATE_T : WS_ERROR_T,
-		    over ? WS_RATE : WS_ERROR);
+	if (!http_tx_open(rc)) {
+		message(rc, 503, WS_BUSY_T, WS_BUSY);
 		goto out;
 	}
+	if (!rate_page_ok(rc, "addr", rc->client, srv->cfg.rate_per_address))
+		goto out;
 	snprintf(s->account, sizeof(s->account), "%.*s",
 	    (int)sizeof(s->account) - 1, account);
 	if (captcha_required(srv->web->policy, rc->client, now) &&
 	    !captcha_check(&s->cap, captcha, now)) {
 		captcha_fail(srv->web->policy, rc->client, now);
+		srv->web->m.captcha_failed++;
 		render_login(rc, s, 422, WS_ERR_CAPTCHA);
 		goto out;
 	}
@@ -453,12 +578,8 @@ do_login(struct reqctx *rc)
 		    WS_ERR_ACCOUNT_EMPTY);
 		goto out;
 	}
-	if (rate_hit(srv, "acct", account, srv->cfg.rate_per_account,
-	    &over) != STK_OK || over) {
-		message(rc, over ? 429 : 500, over ? WS_RATE_T : WS_ERROR_T,
-		    over ? WS_RATE : WS_ERROR);
+	if (!rate_page_ok(rc, "acct", account, srv->cfg.rate_per_account))
 		goto out;
-	}
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (lc = calloc(1, sizeof(*lc))) == NULL) {
 		message(rc, 500, WS_ERROR_T, WS_ERROR);
@@ -472,6 +593,7 @@ do_login(struct reqctx *rc)
 		message(rc, 500, WS_ERROR_T, WS_ERROR);
 		goto out;
 	}
+	http_tx_abort(rc);	/* the probe: nothing of it is kept */
 	lc->rc = rc;
 	lc->has_password = j->encoded[0] != '\0';
 	snprintf(lc->sess_id, sizeof(lc->sess_id), "%s", s->id);
@@ -524,6 +646,7 @@ render_result(struct reqctx *rc, struct web_sess *s)
 	struct evbuffer *b = evbuffer_new();
 	struct web_view v;
 
+	rc->s->web->m.views[WV_RESULT]++;
 	view_init(&v, rc, s);
 	if (b)
 		web_html_result(b, &v, s->result);
@@ -564,6 +687,7 @@ page_wait(struct reqctx *rc)
 		}
 		s->state = WEB_SIGNED_IN;
 		s->signed_in_at = ss.completed ? ss.completed : srv_now_ms();
+		outcome(srv, SRV_RES_OK);
 		captcha_reset(srv->web->policy, rc->client);
 		set_cookie(rc, s->id, false);
 		log_info("web: %s signed in client=%s", s->account, rc->client);
@@ -574,12 +698,14 @@ page_wait(struct reqctx *rc)
 	if (pr == WEB_PR_DONE) {
 		s->state = WEB_DONE;
 		s->result = ss.result;
+		outcome(srv, s->result);
 		captcha_fail(srv->web->policy, rc->client, srv_now_ms());
 		store_session_clear(&ss);
 		render_result(rc, s);
 		return;
 	}
 	store_session_clear(&ss);
+	srv->web->m.views[WV_WAIT]++;
 	view_init(&v, rc, s);
 	if ((b = evbuffer_new()) != NULL)
 		web_html_wait(b, &v, s, pr);
@@ -597,7 +723,7 @@ status_json(struct reqctx *rc, struct web_sess *s, int pr)
 	int64_t left = s ? (s->expiry - srv_now_ms() + 999) / 1000 : 0;
 
 	http_reply_json(rc, 200, json_pack("{s:s, s:s, s:I}", "progress",
-	    web_progress_name(pr), "label", web_str("en",
+	    web_progress_name(pr), "label", web_str(req_lang(rc),
 	    web_progress_label(pr)), "secondsLeft", (json_int_t)(left > 0 ?
 	    left : 0)));
 }
@@ -670,15 +796,29 @@ do_cancel(struct reqctx *rc)
 	char csrf[WEB_ID_LEN + 8];
 	struct web_field f[] = { { "csrf", csrf, sizeof(csrf), false } };
 	struct web_sess *s;
+	int r;
 
 	if ((s = post_begin(rc, f, 1)) == NULL)
 		return;
-	if (s->state == WEB_WAITING &&
-	    session_finish(rc->s, s->auth_sid, SRV_ST_RUNNING,
-	    SRV_RES_USER_REFUSED, "cancelled on the login page", NULL, 0) ==
-	    STK_OK)
-		log_info("web: sign-in of %s cancelled client=%s", s->account,
-		    rc->client);
+	if (s->state == WEB_WAITING) {
+		/* the completion, its audit and the lockout count: one
+		 * transaction, committed by the answer */
+		if (!http_tx_open(rc)) {
+			message(rc, 503, WS_BUSY_T, WS_BUSY);
+			return;
+		}
+		r = session_finish(rc->s, s->auth_sid, SRV_ST_RUNNING,
+		    SRV_RES_USER_REFUSED, "cancelled on the login page", NULL,
+		    0);
+		/* STK_E_STATE: it ended meanwhile */
+		if (r != STK_OK && r != STK_E_STATE) {
+			message(rc, 500, WS_ERROR_T, WS_ERROR);
+			return;
+		}
+		if (r == STK_OK)
+			log_info("web: sign-in of %s cancelled client=%s",
+			    s->account, rc->client);
+	}
 	redirect(rc, "/wait");
 }
 
@@ -716,11 +856,13 @@ captcha_image(struct reqctx *rc, const char *query)
 		return;
 	}
 	if (query && strncmp(query, "new=1", 5) == 0 &&
-	    captcha_required(srv->web->policy, rc->client, now) &&
-	    captcha_new(&s->cap, now, srv->cfg.web_captcha_lifetime_s) !=
-	    STK_OK) {
-		reply(rc, 500, NULL, NULL, NULL);
-		return;
+	    captcha_required(srv->web->policy, rc->client, now)) {
+		if (captcha_new(&s->cap, now,
+		    srv->cfg.web_captcha_lifetime_s) != STK_OK) {
+			reply(rc, 500, NULL, NULL, NULL);
+			return;
+		}
+		srv->web->m.captcha_drawn++;
 	}
 	if (!captcha_live(&s->cap, now) || captcha_png(&s->cap,
 	    srv->cfg.web_captcha_font, &png, &len) != STK_OK ||
@@ -818,6 +960,57 @@ web_dispatch(struct reqctx *rc, const char *path)
 		return;
 	}
 	message(rc, 404, WS_NOT_FOUND_T, WS_NOT_FOUND);
+}
+
+/* ---- /metrics ---------------------------------------------------------- */
+
+/* Prometheus text format 0.0.4, appended to the server's (http.c). */
+void
+web_metrics(struct srv *s, struct evbuffer *b)
+{
+	const struct web_counters *m;
+
+	if (s->web == NULL)
+		return;
+	m = &s->web->m;
+	evbuffer_add_printf(b, "# HELP stkauth_web_page_views_total Login "
+	    "page views by step (form: step 1, wait: step 2, result and "
+	    "signed_in: step 3).\n"
+	    "# TYPE stkauth_web_page_views_total counter\n");
+	for (int i = 0; i < WV_COUNT; i++)
+		evbuffer_add_printf(b, "stkauth_web_page_views_total{step="
+		    "\"%s\"} %lu\n", view_names[i], m->views[i]);
+	evbuffer_add_printf(b, "# HELP stkauth_web_logins_total Sign-ins on "
+	    "the login page by the result the page showed (a wrong password "
+	    "shows as NOT_BOUND).\n"
+	    "# TYPE stkauth_web_logins_total counter\n");
+	for (int i = SRV_RES_NONE + 1; i < SRV_RES_COUNT; i++)
+		evbuffer_add_printf(b, "stkauth_web_logins_total{result="
+		    "\"%s\"} %lu\n", srv_result_name(i), m->outcomes[i]);
+	evbuffer_add_printf(b, "# HELP stkauth_web_password_rejected_total "
+	    "Wrong passwords on the login page.\n"
+	    "# TYPE stkauth_web_password_rejected_total counter\n"
+	    "stkauth_web_password_rejected_total %lu\n"
+	    "# HELP stkauth_web_csrf_rejected_total Form posts refused by the "
+	    "CSRF protection (token: missing or wrong token; no_session: no "
+	    "live web session cookie).\n"
+	    "# TYPE stkauth_web_csrf_rejected_total counter\n"
+	    "stkauth_web_csrf_rejected_total{reason=\"token\"} %lu\n"
+	    "stkauth_web_csrf_rejected_total{reason=\"no_session\"} %lu\n"
+	    "# HELP stkauth_web_captcha_failures_total CAPTCHA answers that "
+	    "were wrong, missing or too late.\n"
+	    "# TYPE stkauth_web_captcha_failures_total counter\n"
+	    "stkauth_web_captcha_failures_total %lu\n"
+	    "# HELP stkauth_web_captcha_challenges_total CAPTCHA challenges "
+	    "drawn.\n"
+	    "# TYPE stkauth_web_captcha_challenges_total counter\n"
+	    "stkauth_web_captcha_challenges_total %lu\n"
+	    "# HELP stkauth_web_sessions Web sessions in memory (this "
+	    "process).\n"
+	    "# TYPE stkauth_web_sessions gauge\n"
+	    "stkauth_web_sessions %u\n", m->password_rejected, m->csrf_token,
+	    m->csrf_no_session, m->captcha_failed, m->captcha_drawn,
+	    web_sessions_count(s->web->sess));
 }
 
 /* ---- start and stop -------------------------------------------------- */

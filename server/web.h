@@ -6,12 +6,14 @@
  *   web.c          routes, the three steps, security headers, replies
  *   web_config.c   checks of the [web] configuration keys
  *   web_form.c     form bodies (application/x-www-form-urlencoded), the
- *                  Cookie header, ticket grouping (no libevent: fuzzed)
+ *                  Cookie and Accept-Language headers, ticket grouping
+ *                  (no libevent: fuzzed)
  *   web_sess.c     web sessions in memory: cookie -> state, CSRF tokens
  *   web_work.c     password checks (scrypt) on worker threads
  *   web_html.c     the pages
  *   web_assets.c   the stylesheet and the script, compiled in
- *   web_strings.c  every string a user sees, in one table (English)
+ *   web_strings.c  every string a user sees, one table per language
+ *                  (English), and the choice of the language
  *   captcha.c      CAPTCHA challenges, their PNG (libgd), the policy
  *
  * The page is a client of the same session code as the REST API
@@ -90,6 +92,23 @@ bool web_cookie_name_valid(const char *s);
 size_t web_ticket_groups(const char *ticket, char sep, char *out,
     size_t outsz);
 
+/*
+ * The language to answer in, from an Accept-Language request header
+ * (RFC 9110 §12.5.4: language ranges with optional weights "q=", q=0
+ * meaning "not acceptable"): ranges are tried by descending weight (the
+ * earlier first on a tie), each by the Lookup scheme of RFC 4647 §3.4
+ * (the range, then the range with its last subtag cut, "de-CH-1996" ->
+ * "de-CH" -> "de"), where a candidate also matches a tag of avail that it
+ * is a prefix of ("pt" -> "pt-BR", RFC 4647 §3.3.1 basic filtering).
+ * Tags compare case-insensitively.  Returns the index into avail, or -1
+ * when no range picks one ("*", nothing acceptable, no header, a header
+ * above WEB_LANG_HEADER_MAX octets): the caller uses its default.
+ * Malformed members are skipped; at most WEB_LANG_RANGES are read.
+ */
+#define WEB_LANG_HEADER_MAX	1024
+#define WEB_LANG_RANGES		32
+int web_lang_pick(const char *header, const char *const *avail, size_t n);
+
 /* ---- captcha.c ------------------------------------------------------- */
 
 #define CAPTCHA_LEN	5
@@ -117,9 +136,6 @@ bool captcha_live(const struct captcha *c, int64_t now);
  */
 int captcha_png(const struct captcha *c, const char *font, uint8_t **png,
     size_t *len);
-/* The word a character of the alphabet is spelled with ("seven",
- * "K as in kilo"); NULL outside the alphabet. */
-const char *captcha_word(char ch);
 
 /*
  * The "after N failures" policy: failed attempts per client address, in
@@ -251,6 +267,13 @@ enum web_str {
 };
 /* The text of id in lang ("en"; unknown languages fall back to "en"). */
 const char *web_str(const char *lang, int id);
+/* The language of the page for an Accept-Language header (NULL: none):
+ * one of the tables' tags (web_lang_pick), "en" when none fits. */
+const char *web_lang_negotiate(const char *accept_language);
+/* The word a character of the ticket alphabet is spelled with in lang
+ * for the CAPTCHA's text alternative ("seven", "K as in kilo"; English
+ * when lang has none); NULL outside the alphabet. */
+const char *web_char_word(const char *lang, char ch);
 /* Title and message of the failure page for a result code. */
 int web_result_title(int result);
 int web_result_text(int result);
@@ -281,6 +304,9 @@ void web_page_end(struct evbuffer *b, const struct web_view *v);
 /* Step 1.  error: a WS_ id or -1; captcha: show the challenge. */
 void web_html_login(struct evbuffer *b, const struct web_view *v,
     const char *account, int error, bool captcha, unsigned captcha_ver);
+/* The same page for account "", no error, no CAPTCHA (the blank form),
+ * from a copy rendered once per language: the same octets, faster. */
+void web_html_login_blank(struct evbuffer *b, const struct web_view *v);
 void web_html_wait(struct evbuffer *b, const struct web_view *v,
     const struct web_sess *s, int progress);
 void web_html_result(struct evbuffer *b, const struct web_view *v,
@@ -304,5 +330,8 @@ int web_start(struct srv *s, char *err, size_t errsz);
 void web_stop(struct srv *s);
 /* Everything that is not /api, /bridge, /healthz or /metrics. */
 void web_dispatch(struct reqctx *rc, const char *path);
+/* The page's counters in Prometheus text format (http.c /metrics);
+ * nothing when the page is off. */
+void web_metrics(struct srv *s, struct evbuffer *b);
 
 #endif

@@ -1,12 +1,15 @@
 /*
  * web_form.c - what the login page reads from browsers: form bodies
  * (application/x-www-form-urlencoded, WHATWG URL standard §5.1), the
- * Cookie header (RFC 6265 §4.2.1, §5.4), and the ticket grouping the page
- * shows.  Pure functions over bounded buffers (no libevent), so that
+ * Cookie header (RFC 6265 §4.2.1, §5.4), the Accept-Language header
+ * (RFC 9110 §12.5.4, RFC 4647), and the ticket grouping the page shows.
+ * Pure functions over bounded buffers (no libevent), so that
  * tests/fuzz/fuzz_web_form.c can drive them directly.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "web.h"
@@ -247,4 +250,168 @@ web_ticket_groups(const char *ticket, char sep, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	return groups;
+}
+
+/* ---- Accept-Language ------------------------------------------------- */
+
+/* One member of the header: a language range and its weight (0..1000). */
+struct lang_range {
+	char tag[64];
+	unsigned q;
+};
+
+static bool
+is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * qvalue (RFC 9110 §12.4.2): ( "0" [ "." 0*3DIGIT ] ) /
+ * ( "1" [ "." 0*3("0") ] ), as thousandths.  *i advances; false when
+ * malformed.
+ */
+static bool
+lang_qvalue(const char *s, size_t n, size_t *i, unsigned *q)
+{
+	unsigned scale = 100;
+
+	if (*i >= n || (s[*i] != '0' && s[*i] != '1'))
+		return false;
+	*q = s[*i] == '1' ? 1000 : 0;
+	if (++*i >= n || s[*i] != '.')
+		return true;
+	for (++*i; *i < n && is_digit(s[*i]) && scale > 0; ++*i, scale /= 10) {
+		if (*q == 1000 && s[*i] != '0')
+			return false;
+		*q += (unsigned)(s[*i] - '0') * scale;
+	}
+	return true;
+}
+
+/*
+ * Parse s[0..n) = OWS language-range [ weight ] OWS, where
+ * language-range = (1*8ALPHA *("-" 1*8alphanum)) / "*" (RFC 4647 §2.1)
+ * and weight = OWS ";" OWS "q=" qvalue (RFC 9110 §12.4.2; "q" in any
+ * case).  false when the member is empty or malformed.
+ */
+static bool
+lang_member(const char *s, size_t n, struct lang_range *r)
+{
+	size_t i = 0, t = 0, sub = 0;
+	bool first = true;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && s[i] == '*') {
+		r->tag[t++] = '*';
+		sub = 1;
+		i++;
+	} else
+		for (; i < n && s[i] != ';' && s[i] != ' ' && s[i] != '\t';
+		    i++) {
+			if (s[i] == '-') {
+				if (sub == 0)
+					return false;
+				first = false;
+				sub = 0;
+			} else if (!is_alpha(s[i]) && (first ||
+			    !is_digit(s[i])))
+				return false;
+			else if (++sub > 8)
+				return false;
+			if (t + 1 >= sizeof(r->tag))
+				return false;
+			r->tag[t++] = s[i];
+		}
+	if (sub == 0)
+		return false;
+	r->tag[t] = '\0';
+	r->q = 1000;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n)
+		return true;
+	if (s[i++] != ';')
+		return false;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n - i < 2 || (s[i] != 'q' && s[i] != 'Q') || s[i + 1] != '=')
+		return false;
+	i += 2;
+	return lang_qvalue(s, n, &i, &r->q) && i == n;
+}
+
+/* RFC 4647 §3.4 Lookup of one range in avail, with the prefix match of
+ * §3.3.1 at each step; -1 when the range is used up. */
+static int
+lang_lookup(const char *range, const char *const *avail, size_t n)
+{
+	char r[64];
+	char *cut;
+	size_t len;
+
+	snprintf(r, sizeof(r), "%.63s", range);
+	for (;;) {
+		len = strlen(r);
+		for (size_t i = 0; i < n; i++)
+			if (strcasecmp(avail[i], r) == 0)
+				return (int)i;
+		for (size_t i = 0; i < n; i++)
+			if (strncasecmp(avail[i], r, len) == 0 &&
+			    avail[i][len] == '-')
+				return (int)i;
+		if ((cut = strrchr(r, '-')) == NULL)
+			return -1;
+		*cut = '\0';
+		/* a single-letter subtag (an extension or private-use
+		 * singleton) left at the end goes too (§3.4 step 3) */
+		if ((cut = strrchr(r, '-')) != NULL && cut[1] != '\0' &&
+		    cut[2] == '\0')
+			*cut = '\0';
+	}
+}
+
+int
+web_lang_pick(const char *header, const char *const *avail, size_t n)
+{
+	struct lang_range rr[WEB_LANG_RANGES], one;
+	size_t nr = 0, len, j;
+	const char *p = header, *comma;
+	int k;
+
+	if (header == NULL || n == 0 ||
+	    strnlen(header, WEB_LANG_HEADER_MAX + 1) > WEB_LANG_HEADER_MAX)
+		return -1;
+	while (nr < WEB_LANG_RANGES) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (lang_member(p, len, &one)) {
+			/* by descending weight, the earlier first on a tie */
+			for (j = nr; j > 0 && rr[j - 1].q < one.q; j--)
+				rr[j] = rr[j - 1];
+			rr[j] = one;
+			nr++;
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		if (rr[i].q == 0)
+			continue;	/* "not acceptable" */
+		if (strcmp(rr[i].tag, "*") == 0)
+			return -1;	/* any: the default */
+		if ((k = lang_lookup(rr[i].tag, avail, n)) >= 0)
+			return k;
+	}
+	return -1;
 }

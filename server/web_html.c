@@ -180,6 +180,81 @@ web_html_login(struct evbuffer *b, const struct web_view *v,
 	web_page_end(b, v);
 }
 
+/*
+ * The blank form - step 1 without an error, a CAPTCHA or a typed account
+ * - is the page most requests get, and apart from the CSRF token it
+ * depends on the language alone.  It is rendered once per language
+ * around a marker (control octets: no string of ours holds one, and
+ * web_escape passes them through) and then served as head, token, tail:
+ * three copies instead of some sixty appends and escapes
+ * (docs/PERFORMANCE.md "Login page").
+ */
+#define BLANK_MAX	4096
+#define BLANK_LANGS	8
+#define BLANK_MARK	"\001csrf\001"
+
+static struct blank {
+	char lang[16];
+	char head[BLANK_MAX], tail[BLANK_MAX];
+	size_t hlen, tlen;
+} blanks[BLANK_LANGS];
+
+static const struct blank *
+blank_get(const struct web_view *v)
+{
+	struct web_view tv = *v;
+	struct blank *bl = NULL;
+	struct evbuffer *b;
+	char page[2 * BLANK_MAX];
+	const char *m;
+	size_t len;
+
+	for (size_t i = 0; i < BLANK_LANGS; i++) {
+		if (blanks[i].hlen && strcmp(blanks[i].lang, v->lang) == 0)
+			return &blanks[i];
+		if (blanks[i].hlen == 0 && bl == NULL)
+			bl = &blanks[i];
+	}
+	if (bl == NULL || strlen(v->lang) >= sizeof(bl->lang) ||
+	    (b = evbuffer_new()) == NULL)
+		return NULL;
+	tv.csrf = BLANK_MARK;
+	web_html_login(b, &tv, "", -1, false, 0);
+	len = evbuffer_get_length(b);
+	if (len >= sizeof(page) || evbuffer_copyout(b, page, len) !=
+	    (ev_ssize_t)len) {
+		evbuffer_free(b);
+		return NULL;
+	}
+	evbuffer_free(b);
+	page[len] = '\0';
+	if ((m = strstr(page, BLANK_MARK)) == NULL ||
+	    (size_t)(m - page) >= BLANK_MAX ||
+	    strlen(m + sizeof(BLANK_MARK) - 1) >= BLANK_MAX)
+		return NULL;
+	bl->tlen = strlen(m + sizeof(BLANK_MARK) - 1);
+	memcpy(bl->tail, m + sizeof(BLANK_MARK) - 1, bl->tlen);
+	bl->hlen = (size_t)(m - page);
+	memcpy(bl->head, page, bl->hlen);
+	snprintf(bl->lang, sizeof(bl->lang), "%s", v->lang);
+	return bl;
+}
+
+void
+web_html_login_blank(struct evbuffer *b, const struct web_view *v)
+{
+	const struct blank *bl = blank_get(v);
+
+	if (bl == NULL) {
+		web_html_login(b, v, "", -1, false, 0);
+		return;
+	}
+	evbuffer_expand(b, bl->hlen + strlen(v->csrf) + bl->tlen);
+	evbuffer_add(b, bl->head, bl->hlen);
+	web_escape(b, v->csrf);
+	evbuffer_add(b, bl->tail, bl->tlen);
+}
+
 /* ---- step 2 ---------------------------------------------------------- */
 
 static const struct {
@@ -355,8 +430,10 @@ web_html_captcha_text(struct evbuffer *b, const struct web_view *v,
 		para(b, v, NULL, WS_CAPTCHA_TEXT_INTRO);
 		lit(b, "<ol class=\"words\">\n");
 		for (const char *p = c->answer; *p; p++) {
+			const char *w = web_char_word(v->lang, *p);
+
 			lit(b, "<li>");
-			web_escape(b, captcha_word(*p) ? captcha_word(*p) : "");
+			web_escape(b, w ? w : "");
 			lit(b, "</li>\n");
 		}
 		lit(b, "</ol>\n");

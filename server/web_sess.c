@@ -30,6 +30,9 @@ struct web_sessions {
 	size_t nbuckets;		/* a power of two */
 	unsigned count, max;
 	struct web_lru lru;		/* least recently used first */
+	EVP_MD *sha256;			/* fetched once: an implicit fetch
+					 * per lookup costs more than the
+					 * hash (OpenSSL 3 "Performance") */
 };
 
 int
@@ -46,6 +49,11 @@ web_sessions_new(unsigned max, struct web_sessions **out)
 	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
 		free(t);
 		return STK_E_NOMEM;
+	}
+	if ((t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		free(t->buckets);
+		free(t);
+		return STK_E_CRYPTO;
 	}
 	TAILQ_INIT(&t->lru);
 	*out = t;
@@ -70,6 +78,7 @@ web_sessions_free(struct web_sessions *t)
 		TAILQ_REMOVE(&t->lru, s, lru);
 		sess_wipe_free(s);
 	}
+	EVP_MD_free(t->sha256);
 	free(t->buckets);
 	free(t);
 }
@@ -81,11 +90,11 @@ web_sessions_count(const struct web_sessions *t)
 }
 
 static int
-key_of(const char *id, uint8_t key[32])
+key_of(const struct web_sessions *t, const char *id, uint8_t key[32])
 {
 	unsigned int n = 0;
 
-	return EVP_Digest(id, strlen(id), key, &n, EVP_sha256(), NULL) == 1 &&
+	return EVP_Digest(id, strlen(id), key, &n, t->sha256, NULL) == 1 &&
 	    n == 32 ? STK_OK : STK_E_CRYPTO;
 }
 
@@ -136,7 +145,7 @@ web_sess_find(struct web_sessions *t, const char *id, int64_t now,
 	uint8_t key[32];
 	struct web_sess *s;
 
-	if (strlen(id) != WEB_ID_LEN || key_of(id, key) != STK_OK)
+	if (strlen(id) != WEB_ID_LEN || key_of(t, id, key) != STK_OK)
 		return NULL;
 	for (s = t->buckets[bucket_of(t, key)]; s; s = s->next)
 		if (CRYPTO_memcmp(s->key, key, sizeof(key)) == 0)
@@ -156,14 +165,14 @@ web_sess_find(struct web_sessions *t, const char *id, int64_t now,
 
 /* Fresh cookie value, key and CSRF token into s (not linked). */
 static int
-new_ids(struct web_sess *s)
+new_ids(const struct web_sessions *t, struct web_sess *s)
 {
 	int rc;
 
 	if ((rc = secret_generate("ws", s->id, sizeof(s->id))) != STK_OK ||
 	    (rc = secret_generate("ct", s->csrf, sizeof(s->csrf))) != STK_OK)
 		return rc;
-	return key_of(s->id, s->key);
+	return key_of(t, s->id, s->key);
 }
 
 struct web_sess *
@@ -173,7 +182,7 @@ web_sess_create(struct web_sessions *t, int64_t now)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if (new_ids(s) != STK_OK) {
+	if (new_ids(t, s) != STK_OK) {
 		sess_wipe_free(s);
 		return NULL;
 	}
@@ -193,7 +202,7 @@ web_sess_regenerate(struct web_sessions *t, struct web_sess *s)
 	int rc;
 
 	unlink_hash(t, s);
-	rc = new_ids(s);
+	rc = new_ids(t, s);
 	link_hash(t, s);
 	return rc;
 }

@@ -4,7 +4,9 @@
  * One table per language, indexed by enum web_str (web.h).  English is
  * complete (tests/unit/test_server_web.c checks that no id is missing);
  * another language is a second table plus a line in langs[], and may leave
- * ids out: they fall back to English.  Strings are plain text: web_html.c
+ * ids out: they fall back to English.  The page's language is negotiated
+ * per request from Accept-Language (web_lang_negotiate, web_form.c's
+ * web_lang_pick), English when nothing else fits.  Strings are plain text: web_html.c
  * escapes them.  Wording: short sentences, say what happened and what to
  * do next, never which accounts exist (docs/WEB.md §4).
  */
@@ -132,26 +134,78 @@ static const char *const en[WS_COUNT] = {
 	[WS_CAPTCHA_TEXT_BACK] = "Back to the sign-in form",
 };
 
-static const struct {
-	const char *lang;
-	const char *const *table;
-} langs[] = {
-	{ "en", en },
+/* The CAPTCHA's text alternative: each character of TICKET_ALPHABET
+ * spelled as a word, in the alphabet's order (NATO spelling for the
+ * letters, so that similar-sounding ones differ). */
+static const char *const en_words[TICKET_ALPHABET_LEN] = {
+	"two", "three", "four", "five", "six", "seven", "eight", "nine",
+	"A as in alfa", "B as in bravo", "C as in charlie", "D as in delta",
+	"E as in echo", "F as in foxtrot", "G as in golf", "H as in hotel",
+	"J as in juliett", "K as in kilo", "M as in mike", "N as in november",
+	"P as in papa", "Q as in quebec", "R as in romeo", "S as in sierra",
+	"T as in tango", "U as in uniform", "V as in victor",
+	"W as in whiskey", "X as in x-ray", "Y as in yankee", "Z as in zulu",
 };
+
+/*
+ * The languages: a BCP 47 tag (what Accept-Language is matched against
+ * and what <html lang> and Content-Language say), the strings, the
+ * spelled characters.  English first: it is the default and the
+ * fallback of every missing entry.  Adding a language: docs/WEB.md §7.
+ */
+static const struct {
+	const char *tag;
+	const char *const *table;	/* WS_COUNT entries */
+	const char *const *words;	/* TICKET_ALPHABET_LEN entries */
+} langs[] = {
+	{ "en", en, en_words },
+};
+#define NLANGS	(sizeof(langs) / sizeof(langs[0]))
+
+static size_t
+lang_index(const char *lang)
+{
+	for (size_t i = 0; lang && i < NLANGS; i++)
+		if (strcmp(langs[i].tag, lang) == 0)
+			return i;
+	return 0;
+}
 
 const char *
 web_str(const char *lang, int id)
 {
-	const char *s = NULL;
+	const char *s;
 
 	if (id < 0 || id >= WS_COUNT)
 		return "";
-	for (size_t i = 0; lang && i < sizeof(langs) / sizeof(langs[0]); i++)
-		if (strcmp(langs[i].lang, lang) == 0)
-			s = langs[i].table[id];
-	if (s == NULL)
+	if ((s = langs[lang_index(lang)].table[id]) == NULL)
 		s = en[id];
 	return s ? s : "";
+}
+
+const char *
+web_lang_negotiate(const char *accept_language)
+{
+	const char *tags[NLANGS];
+	int k;
+
+	for (size_t i = 0; i < NLANGS; i++)
+		tags[i] = langs[i].tag;
+	k = web_lang_pick(accept_language, tags, NLANGS);
+	return langs[k < 0 ? 0 : k].tag;
+}
+
+const char *
+web_char_word(const char *lang, char ch)
+{
+	const char *p = ch ? strchr(TICKET_ALPHABET, ch) : NULL;
+	const char *const *w = langs[lang_index(lang)].words;
+	size_t i;
+
+	if (p == NULL)
+		return NULL;
+	i = (size_t)(p - TICKET_ALPHABET);
+	return w && w[i] ? w[i] : en_words[i];
 }
 
 /*

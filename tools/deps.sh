@@ -37,7 +37,7 @@ PACKAGES=(
 	libserialport-dev   # stkauth-bridge modem pool: serial ports, USB VID:PID/serial enumeration (smsc-bridge/modem_link.c)
 	chromium            # tests/sh/test_e2e_browser.sh: the real browser playwright-core drives (headless)
 	libgd-dev           # stkauth-server login page: the CAPTCHA image (server/captcha.c), PNG through libgd
-	fonts-dejavu-core   # stkauth-server login page: the CAPTCHA's default TrueType font ([web] captcha_font); also tests/sh/test_web_browser.sh
+	fonts-dejavu-core   # stkauth-server login page: the CAPTCHA's default TrueType font ([web] captcha_font); also the browser tests tests/sh/test_web_browser_*.sh
 	nginx               # tests/bench/web_login_vs_nginx.sh only: the static-file baseline (private config and port; the system nginx is never started)
 	wrk                 # tests/bench/web_login_vs_nginx.sh only: the HTTP load generator
 	libpcsc-perl        # tools/demo/pcsc-card-present: waits until pcscd reports a virtual card

@@ -5,8 +5,10 @@
 # the cookie, CSRF, form decoding of bad input, escaping, 404/405, the
 # same answer for unknown and unbound accounts, the CAPTCHA policies
 # "always" and "never", the PNG and its text alternative, single-use
-# challenges, secrets kept out of the log, SIGTERM.  The browser tests
-# are test_web_browser.sh.  TAP output; run from the repository root.
+# challenges, Accept-Language, one commit per sign-in (counted in the
+# WAL) and its atomicity, the page's /metrics, secrets kept out of the
+# log, SIGTERM.  The browser tests are test_web_browser_*.sh.  TAP
+# output; run from the repository root.
 set -u
 
 source tests/helpers/web_lib.sh
@@ -159,6 +161,101 @@ for i in 1 2 3 4; do login_as nobody x; done
 curl -s -m 10 -o "$tmp/np" "$U/"
 ! grep -q 'captcha' "$tmp/np"
 ok $? "policy never: no CAPTCHA after many failures"
+
+# ---- Accept-Language: negotiated, English the fallback (one table) ----
+curl -s -m 10 -D "$tmp/lh1" -o "$tmp/lp1" -H 'Accept-Language: de-CH, de;q=0.9, *;q=0.1' "$U/"
+grep -q '<html lang="en">' "$tmp/lp1" && grep -q '>Sign in<' "$tmp/lp1"
+ok $? "Accept-Language de: the English page (no German table), <html lang=\"en\">"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Accept-Language: $(head -c 3000 /dev/zero | tr '\0' a);q=2,,;" "$U/")
+[ "$code" = 200 ]
+ok $? "a malformed, over-long Accept-Language: still the page (200)"
+
+# ---- one transaction per sign-in, counted in the store's WAL ----
+metrics() { curl -s -m 10 "$1/metrics"; }
+m() {	# m FILE 'name{labels}' -> the value (0 when absent)
+	awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$1"
+}
+commits() { perl tests/helpers/wal_commits.pl "$tmp/server.db-wal"; }
+fresh() {	# fresh -> $FC $FT: a new web session and its token
+	curl -s -m 10 -D "$tmp/fh" -o "$tmp/fp" "$U/"
+	FC=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/fh" | head -1)
+	FT=$(grep -o 'ct_[A-Za-z0-9_-]*' "$tmp/fp" | head -1)
+}
+as() {	# as PATH [BODY] -> $code (with the fresh session's cookie)
+	code=$(curl -s -m 10 -o "$tmp/as" -w '%{http_code}' -H "Cookie: __Host-stkauth=$FC" \
+	    ${2:+--data "$2"} "$U$1")
+}
+metrics "$U" >"$tmp/m0"
+fresh
+c0=$(commits)
+as /login "csrf=$FT&account=alice"; lcode=$code
+c1=$(commits)
+as /wait; wcode=$code
+c2=$(commits)
+grep -q 'Check your phone' "$tmp/as"
+[ $? -eq 0 ] && [ "$lcode" = 303 ] && [ "$wcode" = 200 ] && [ $((c1 - c0)) -eq 1 ] && [ "$c2" -eq "$c1" ]
+ok $? "a sign-in (rate counters, session, job, audit) commits once ($((c1 - c0))); the waiting page commits nothing"
+as /cancel "csrf=$FT"; ccode=$code
+c3=$(commits)
+as /wait
+[ "$ccode" = 303 ] && [ $((c3 - c2)) -eq 1 ] && grep -q 'data-result="USER_REFUSED"' "$tmp/as"
+ok $? "Cancel commits once ($((c3 - c2))) and the page shows the refusal"
+fresh
+c0=$(commits)
+as /login "csrf=$FT&account=pat&password=wrong"; lcode=$code
+c1=$(commits)
+pfail=$(sqlite3 "$tmp/server.db" "SELECT failures FROM accounts WHERE name = 'pat'")
+[ "$lcode" = 303 ] && [ $((c1 - c0)) -eq 1 ] && [ "$pfail" -ge 1 ] &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE account = 'pat' AND event = 'web-password-failed'")" -ge 1 ]
+ok $? "a wrong password (counters, failure count, audit) commits once ($((c1 - c0)))"
+as /wait
+# atomic: when the last write of a sign-in fails, its earlier ones go too
+sqlite3 -cmd '.timeout 5000' "$tmp/server.db" "CREATE TRIGGER web_test_fail BEFORE INSERT ON audit
+    WHEN NEW.account = 'zed' BEGIN SELECT RAISE(ABORT, 'test'); END;"
+fresh
+as /login "csrf=$FT&account=zed"
+zc=$(sqlite3 -cmd '.timeout 5000' "$tmp/server.db" "SELECT (SELECT count(*) FROM rate_counters WHERE key = 'acct:zed') +
+    (SELECT count(*) FROM sessions WHERE account = 'zed')")
+sqlite3 -cmd '.timeout 5000' "$tmp/server.db" "DROP TRIGGER web_test_fail"
+[ "$code" = 500 ] && grep -q 'Something went wrong' "$tmp/as" && [ "$zc" = 0 ]
+ok $? "a sign-in whose audit row fails: 500, and neither its session nor its rate-counter hit is kept"
+as /
+grep -q 'name="account"' "$tmp/as"
+ok $? "after that failure the browser is back at step 1"
+
+# ---- the page's metrics ----
+fresh
+as /login "csrf=${FT%?}$([ "${FT: -1}" = A ] && echo B || echo A)&account=alice"
+t1=$code
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data "csrf=$FT&account=alice" "$U/login")
+t2=$code
+metrics "$U" >"$tmp/m1"
+d() { echo $(( $(m "$tmp/m1" "$1") - $(m "$tmp/m0" "$1") )); }
+[ "$t1" = 403 ] && [ "$t2" = 403 ] &&
+    [ "$(d 'stkauth_web_csrf_rejected_total{reason="token"}')" = 1 ] &&
+    [ "$(d 'stkauth_web_csrf_rejected_total{reason="no_session"}')" = 1 ]
+ok $? "/metrics: CSRF refusals by reason (wrong token, no session)"
+[ "$(d 'stkauth_web_logins_total{result="USER_REFUSED"}')" = 1 ] &&
+    [ "$(d 'stkauth_web_logins_total{result="NOT_BOUND"}')" = 1 ] &&
+    [ "$(d 'stkauth_web_password_rejected_total')" = 1 ] &&
+    [ "$(d 'stkauth_web_logins_total{result="OK"}')" = 0 ]
+ok $? "/metrics: sign-ins by the result shown (refused 1, NOT_BOUND 1 = the wrong password)"
+[ "$(d 'stkauth_web_page_views_total{step="form"}')" -ge 4 ] &&
+    [ "$(d 'stkauth_web_page_views_total{step="wait"}')" = 1 ] &&
+    [ "$(d 'stkauth_web_page_views_total{step="result"}')" = 2 ] &&
+    [ "$(d 'stkauth_web_page_views_total{step="signed_in"}')" = 0 ] &&
+    grep -q '^# TYPE stkauth_web_page_views_total counter' "$tmp/m1" &&
+    grep -q '^stkauth_web_sessions [1-9]' "$tmp/m1"
+ok $? "/metrics: page views by step (form, wait 1, result 2), web sessions gauge"
+metrics "$UA" >"$tmp/ma0"
+curl -s -m 10 -D "$tmp/ah2" -o "$tmp/ap2" "$UA/"
+AC2=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/ah2" | head -1)
+AT2=$(grep -o 'ct_[A-Za-z0-9_-]*' "$tmp/ap2" | head -1)
+curl -s -m 10 -o /dev/null -H "Cookie: __Host-stkauth=$AC2" --data "csrf=$AT2&account=nobody&captcha=22222" "$UA/login"
+metrics "$UA" >"$tmp/ma1"
+da() { echo $(( $(m "$tmp/ma1" "$1") - $(m "$tmp/ma0" "$1") )); }
+[ "$(da stkauth_web_captcha_failures_total)" = 1 ] && [ "$(da stkauth_web_captcha_challenges_total)" = 2 ]
+ok $? "/metrics: a wrong CAPTCHA answer is counted; challenges drawn (first form, the form again)"
 
 # ---- the server keeps its secrets out of the log; stops cleanly ----
 ! grep -q "$PATPW" "$tmp/server.log" && ! grep -q 'ws_[A-Za-z0-9_-]\{43\}' "$tmp/server.log" &&

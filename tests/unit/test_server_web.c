@@ -3,7 +3,8 @@
  * decoding (good and bad input), the Cookie header, CSRF tokens and web
  * sessions (lookup, expiry, regeneration, eviction), CAPTCHA challenges
  * (single use, expiry, PNG) and the policy, the ticket grouping, HTML
- * escaping, the strings table and the [web] configuration checks.
+ * escaping, the strings table, the Accept-Language negotiation and the
+ * [web] configuration checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -244,7 +245,7 @@ test_captcha(void **state)
 	assert_int_equal(strlen(c.answer), CAPTCHA_LEN);
 	for (size_t i = 0; i < CAPTCHA_LEN; i++) {
 		assert_non_null(strchr(TICKET_ALPHABET, c.answer[i]));
-		assert_non_null(captcha_word(c.answer[i]));
+		assert_non_null(web_char_word("en", c.answer[i]));
 	}
 	assert_true(captcha_live(&c, 2000));
 	/* a PNG, the same for the same challenge (libgd's bitmap font) */
@@ -279,11 +280,23 @@ test_captcha(void **state)
 	memcpy(lower, c.answer, sizeof(c.answer));
 	assert_false(captcha_check(&c, lower, 1000 + 60000));
 	/* the alphabet has no word for what tickets leave out */
-	assert_null(captcha_word('0'));
-	assert_null(captcha_word('O'));
-	assert_null(captcha_word('I'));
-	assert_null(captcha_word('L'));
-	assert_null(captcha_word('1'));
+	assert_null(web_char_word("en", '0'));
+	assert_null(web_char_word("en", 'O'));
+	assert_null(web_char_word("en", 'I'));
+	assert_null(web_char_word("en", 'L'));
+	assert_null(web_char_word("en", '1'));
+	assert_null(web_char_word("en", '\0'));
+	/* every character of the alphabet has its own word */
+	for (const char *p = TICKET_ALPHABET; *p; p++) {
+		const char *w = web_char_word("en", *p);
+
+		assert_non_null(w);
+		for (const char *q = p + 1; *q; q++)
+			assert_string_not_equal(w, web_char_word("en", *q));
+	}
+	assert_string_equal(web_char_word("en", '7'), "seven");
+	assert_string_equal(web_char_word("en", 'K'), "K as in kilo");
+	assert_string_equal(web_char_word("xx", 'K'), "K as in kilo");
 }
 
 static void
@@ -413,6 +426,110 @@ test_strings(void **state)
 	    WS_PR_DELIVERED);
 }
 
+/* The cached blank form is the full rendering, octet for octet, for
+ * every token (and the first call, which fills the cache, too). */
+static void
+test_blank_form(void **state)
+{
+	static const char *const tokens[] = {
+		"ct_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"ct_zzzz-___0123456789abcdefghijklmnopqrstuvw", "a&b\"<x>",
+	};
+	struct web_view v = { "en", NULL, "Example", 0 };
+
+	(void)state;
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
+			struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
+			size_t n;
+
+			assert_non_null(a);
+			assert_non_null(b);
+			v.csrf = tokens[i];
+			web_html_login(a, &v, "", -1, false, 0);
+			web_html_login_blank(b, &v);
+			n = evbuffer_get_length(a);
+			assert_true(n > 1000);
+			assert_int_equal(evbuffer_get_length(b), n);
+			assert_memory_equal(evbuffer_pullup(a, -1),
+			    evbuffer_pullup(b, -1), n);
+			evbuffer_free(a);
+			evbuffer_free(b);
+		}
+}
+
+/* Accept-Language (RFC 9110 §12.5.4) against a made-up set of tables:
+ * the matcher is the same whatever languages are written. */
+static void
+test_lang(void **state)
+{
+	static const char *const avail[] = { "en", "de", "pt-BR", "fr-CA",
+		"zh-Hant" };
+	static const struct {
+		const char *header;
+		int want;
+	} v[] = {
+		{ NULL, -1 }, { "", -1 }, { "de", 1 }, { "DE", 1 },
+		{ "it, de;q=0.5", 1 },			/* it: no table */
+		{ "de;q=0.5, en", 0 },			/* by weight */
+		{ "de;q=0.5, en;q=0.5", 1 },		/* tie: the earlier */
+		{ "de-CH", 1 },				/* Lookup: cut */
+		{ "de-CH-1996", 1 },
+		{ "pt", 2 },				/* prefix of pt-BR */
+		{ "pt-PT, en;q=0.1", 2 },		/* pt-PT -> pt -> pt-BR */
+		{ "fr-FR, fr;q=0.9", 3 },		/* fr-FR -> fr -> fr-CA */
+		{ "zh-Hant-TW", 4 },
+		{ "zh-x-foo", 4 },			/* -> zh-x -> zh -> zh-Hant */
+		{ "de-x-y", 1 },			/* singleton cut too */
+		{ "*", -1 }, { "*, de", -1 }, { "de, *", 1 },
+		{ "de;q=0, en;q=0.1", 0 },		/* q=0: not acceptable */
+		{ "de;q=0.000", -1 }, { "de;q=0.001", 1 },
+		{ "de ; q=0.8 , en;q=0.7", 1 },		/* OWS */
+		{ "de;Q=0.8,en;q=0.7", 1 },		/* "q" in any case */
+		{ "en;q=0.7,de;q=1.0", 1 }, { "en;q=0.7,de;q=1.000", 1 },
+		{ "de;q=1.5, en;q=0.1", 0 },		/* bad q: member skipped */
+		{ "de;q=0.1234, en;q=0.1", 0 },
+		{ "de;q=, en;q=0.1", 0 }, { "de;q=.5, en;q=0.1", 0 },
+		{ "de;level=1, en;q=0.1", 0 },		/* no other parameter */
+		{ "de;q=0.5x, en;q=0.1", 0 },
+		{ ",, de ,", 1 },			/* empty members */
+		{ "1de, de", 1 }, { "de-, en", 0 }, { "-de, en", 0 },
+		{ "abcdefghi, en", 0 },			/* subtag > 8 */
+		{ "de-abcdefghi, en", 0 }, { "de-abcdefgh", 1 },
+		{ "d\xc3\xa9, en", 0 }, { "de_DE, en", 0 },
+		{ "en-US, en;q=0.9", 0 }, { "EN-gb", 0 },
+	};
+	char big[WEB_LANG_HEADER_MAX + 8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (web_lang_pick(v[i].header, avail, 5) != v[i].want)
+			fail_msg("\"%s\": %d, expected %d", v[i].header ?
+			    v[i].header : "(null)", web_lang_pick(v[i].header,
+			    avail, 5), v[i].want);
+	assert_int_equal(web_lang_pick("de", avail, 0), -1);
+	/* a header above the cap is not read; more than WEB_LANG_RANGES
+	 * members: the later ones are not read */
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "de", 2);
+	big[WEB_LANG_HEADER_MAX + 1] = '\0';
+	assert_int_equal(web_lang_pick(big, avail, 5), -1);
+	big[WEB_LANG_HEADER_MAX] = '\0';
+	assert_int_equal(web_lang_pick(big, avail, 5), 1);
+	big[0] = '\0';
+	for (int i = 0; i < WEB_LANG_RANGES; i++)
+		strcat(big, "xx;q=0.9,");
+	strcat(big, "de");
+	assert_int_equal(web_lang_pick(big, avail, 5), -1);
+	/* the page's own tables: English only, the fallback for all */
+	assert_string_equal(web_lang_negotiate(NULL), "en");
+	assert_string_equal(web_lang_negotiate("de-DE, de;q=0.9"), "en");
+	assert_string_equal(web_lang_negotiate("en-GB"), "en");
+	assert_string_equal(web_lang_negotiate("garbage;;;"), "en");
+	assert_string_equal(web_str(web_lang_negotiate("fr"), WS_LANG),
+	    "en");
+}
+
 static void
 test_config(void **state)
 {
@@ -466,6 +583,8 @@ main(void)
 		cmocka_unit_test(test_ticket_groups),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_lang),
+		cmocka_unit_test(test_blank_form),
 		cmocka_unit_test(test_config),
 	};
 
