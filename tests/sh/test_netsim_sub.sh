@@ -8,7 +8,7 @@
 set -u
 . tests/helpers/netsim_lib.sh
 
-echo "1..35"
+echo "1..34"
 T=$(mktemp -d /tmp/stkauth-netsim-sub.XXXXXX)
 cleanup() { stop_netsim; [ -n "${KEEP:-}" ] && cp "$T/log" /tmp/netsim-test.log; rm -rf "$T"; }
 trap cleanup EXIT
