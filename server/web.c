@@ -23,7 +23,9 @@
  * for every account name (one scrypt check, real or dummy, on a worker
  * thread; one session start through the REST code) and always answers
  * "303 /wait".  Unknown account, account without binding and wrong
- * password then show one and the same generic failure.
+ * password then get a decoy (web_sess.c): a waiting page like that of a
+ * real session whose phone never answers, ending in TIMEOUT.  The audit
+ * log and /metrics keep the truth.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +67,8 @@ static const char *const view_names[WV_COUNT] = {
 struct web_counters {
 	unsigned long views[WV_COUNT];
 	unsigned long outcomes[SRV_RES_COUNT];	/* as the page showed */
-	unsigned long password_rejected;	/* shown as NOT_BOUND */
+	unsigned long password_rejected;	/* shown as a decoy */
+	unsigned long decoys[WEB_DECOY_COUNT];	/* by reason */
 	unsigned long csrf_token;		/* POST with a wrong token */
 	unsigned long csrf_no_session;		/* POST, no session */
 	unsigned long captcha_failed;
@@ -80,6 +83,7 @@ struct web {
 	int64_t party_id;
 	bool stopping;
 	struct web_counters m;
+	struct web_decoy_clock clock;	/* real sessions' progress times */
 };
 
 /* ---- replies --------------------------------------------------------- */
@@ -370,6 +374,8 @@ page_root(struct reqctx *rc, const char *query)
 	case WEB_DONE:		/* "try again" */
 		s->state = WEB_ANON;
 		s->auth_sid[0] = s->ticket[0] = '\0';
+		s->decoy = WEB_DECOY_NONE;
+		s->decoy_cancelled = false;
 		break;
 	}
 	if (query && strcmp(query, "captcha=new") == 0)
@@ -456,6 +462,7 @@ login_checked(struct web_pwjob *j, void *arg)
 	struct api_auth_in in;
 	struct store_session ss;
 	bool wrong;
+	int reason;
 
 	memset(&ss, 0, sizeof(ss));
 	if (srv->web->stopping) {
@@ -500,18 +507,43 @@ login_checked(struct web_pwjob *j, void *arg)
 		message(rc, 500, WS_ERROR_T, WS_ERROR);
 		goto out;
 	}
+	/* every attempt counts for the CAPTCHA policy until one signs in
+	 * (page_wait resets it): the same count whatever the outcome, so
+	 * the CAPTCHA tells nothing about the account either */
+	captcha_fail(srv->web->policy, rc->client, srv_now_ms());
+	s->decoy = WEB_DECOY_NONE;
+	s->decoy_cancelled = false;
 	if (!wrong && ss.state == SRV_ST_RUNNING) {
 		s->state = WEB_WAITING;
 		snprintf(s->auth_sid, sizeof(s->auth_sid), "%s", ss.id);
 		snprintf(s->ticket, sizeof(s->ticket), "%s", ss.ticket);
 		s->expiry = ss.expiry;
-	} else {
-		captcha_fail(srv->web->policy, rc->client, srv_now_ms());
-		s->state = WEB_DONE;
-		/* a wrong password reads like an unknown account (§4) */
-		s->result = wrong ? SRV_RES_NOT_BOUND : ss.result;
+		s->waiting_since = srv_now_ms();
+		s->seen_pr = WEB_PR_SENDING;
+	} else if (wrong || ss.result == SRV_RES_NOT_BOUND) {
+		/* §4: a decoy waiting page; the truth is in the audit log
+		 * (auth_session_start's or password_failed's row) */
+		reason = wrong ? WEB_DECOY_WRONG_PASSWORD : ss.account_id ?
+		    WEB_DECOY_NOT_BOUND : WEB_DECOY_UNKNOWN;
+		if (web_decoy_start(s, &srv->web->clock, reason,
+		    wrong ? NULL : ss.ticket, srv->cfg.ticket_len,
+		    wrong ? NULL : ss.id, wrong ? 0 : ss.expiry,
+		    srv->cfg.session_lifetime_s, srv_now_ms()) != STK_OK) {
+			s->state = WEB_ANON;
+			message(rc, 500, WS_ERROR_T, WS_ERROR);
+			goto out;
+		}
+		srv->web->m.decoys[reason]++;
 		if (wrong)
 			srv->web->m.password_rejected++;
+		else
+			outcome(srv, SRV_RES_NOT_BOUND);
+		log_info("web: %s cannot sign in (%s): decoy waiting page "
+		    "client=%s", lc->account, web_decoy_reason_name(reason),
+		    rc->client);
+	} else {
+		s->state = WEB_DONE;	/* ACCOUNT_LOCKED */
+		s->result = ss.result;
 		outcome(srv, s->result);
 	}
 	redirect(rc, "/wait");
@@ -640,6 +672,34 @@ progress_of(struct srv *srv, const struct web_sess *s,
 	    job.state == JOB_SENT ? WEB_PR_SENT : WEB_PR_SENDING;
 }
 
+/*
+ * The progress of s as the page shows it.  A real session's comes from
+ * the store (progress_of), and the first time the page sees it "sent" or
+ * "delivered" the delay since step 2 began is a sample for the decoys'
+ * clock.  A decoy's comes from its schedule (web_decoy_progress), after
+ * the same two store reads a real one makes (on its completed NOT_BOUND
+ * session, or an identifier that is in no row), so the two cost alike.
+ */
+static int
+progress_shown(struct srv *srv, struct web_sess *s, struct store_session *ss)
+{
+	int64_t now;
+	int pr = progress_of(srv, s, ss);
+
+	if (s->decoy != WEB_DECOY_NONE)
+		return web_decoy_progress(s, srv_now_ms());
+	if (pr < 0)
+		return pr;
+	now = srv_now_ms();
+	for (int k = s->seen_pr + 1; k <= pr; k++)
+		if (k == WEB_PR_SENT || k == WEB_PR_DELIVERED)
+			web_decoy_learn(&srv->web->clock, k,
+			    now - s->waiting_since);
+	if (pr > s->seen_pr && pr <= WEB_PR_DELIVERED)
+		s->seen_pr = pr;
+	return pr;
+}
+
 static void
 render_result(struct reqctx *rc, struct web_sess *s)
 {
@@ -673,9 +733,17 @@ page_wait(struct reqctx *rc)
 		render_result(rc, s);
 		return;
 	}
-	if ((pr = progress_of(srv, s, &ss)) < 0) {
+	if ((pr = progress_shown(srv, s, &ss)) < 0) {
 		store_session_clear(&ss);
 		message(rc, 500, WS_ERROR_T, WS_ERROR);
+		return;
+	}
+	if (pr == WEB_PR_DONE && s->decoy != WEB_DECOY_NONE) {
+		/* counted when it began (login_checked) */
+		s->state = WEB_DONE;
+		s->result = web_decoy_result(s);
+		store_session_clear(&ss);
+		render_result(rc, s);
 		return;
 	}
 	if (pr == WEB_PR_DONE && ss.result == SRV_RES_OK) {
@@ -696,10 +764,10 @@ page_wait(struct reqctx *rc)
 		return;
 	}
 	if (pr == WEB_PR_DONE) {
+		/* the CAPTCHA policy counted this attempt when it began */
 		s->state = WEB_DONE;
 		s->result = ss.result;
 		outcome(srv, s->result);
-		captcha_fail(srv->web->policy, rc->client, srv_now_ms());
 		store_session_clear(&ss);
 		render_result(rc, s);
 		return;
@@ -739,7 +807,7 @@ status_check(struct reqctx *rc, void *arg, bool final)
 
 	memset(&ss, 0, sizeof(ss));
 	if (s != NULL && s->state == WEB_WAITING)
-		pr = progress_of(rc->s, s, &ss);
+		pr = progress_shown(rc->s, s, &ss);
 	store_session_clear(&ss);
 	if (pr == sa->since && !final)
 		return false;
@@ -780,6 +848,12 @@ wait_status(struct reqctx *rc, const char *query)
 		}
 	}
 	evhttp_clear_headers(&q);
+	/* a decoy's progress moves with the clock, not with the store: its
+	 * long-poll ends when the next step is due (then it has moved, as a
+	 * real one answers when its step happens) */
+	if (s->decoy != WEB_DECOY_NONE && timeout > 0 &&
+	    (unsigned long)web_decoy_next_ms(s, srv_now_ms()) < timeout)
+		timeout = (unsigned long)web_decoy_next_ms(s, srv_now_ms());
 	snprintf(sa->sess_id, sizeof(sa->sess_id), "%s", s->id);
 	if (status_check(rc, sa, timeout == 0)) {
 		free(sa);
@@ -800,7 +874,24 @@ do_cancel(struct reqctx *rc)
 
 	if ((s = post_begin(rc, f, 1)) == NULL)
 		return;
-	if (s->state == WEB_WAITING) {
+	if (s->state == WEB_WAITING && s->decoy != WEB_DECOY_NONE) {
+		/* a decoy ends USER_REFUSED like a real session; one store
+		 * write (its audit row, with the truth) as a real cancel */
+		if (!http_tx_open(rc)) {
+			message(rc, 503, WS_BUSY_T, WS_BUSY);
+			return;
+		}
+		if (web_decoy_progress(s, srv_now_ms()) != WEB_PR_DONE) {
+			if (store_audit(rc->s->store, srv_now_ms(), NULL,
+			    s->account, "web-decoy-cancelled", NULL,
+			    web_decoy_reason_name(s->decoy), rc->client) !=
+			    STK_OK) {
+				message(rc, 500, WS_ERROR_T, WS_ERROR);
+				return;
+			}
+			s->decoy_cancelled = true;
+		}
+	} else if (s->state == WEB_WAITING) {
 		/* the completion, its audit and the lockout count: one
 		 * transaction, committed by the answer */
 		if (!http_tx_open(rc)) {
@@ -981,12 +1072,20 @@ web_metrics(struct srv *s, struct evbuffer *b)
 		evbuffer_add_printf(b, "stkauth_web_page_views_total{step="
 		    "\"%s\"} %lu\n", view_names[i], m->views[i]);
 	evbuffer_add_printf(b, "# HELP stkauth_web_logins_total Sign-ins on "
-	    "the login page by the result the page showed (a wrong password "
-	    "shows as NOT_BOUND).\n"
+	    "the login page by their real result (NOT_BOUND: unknown or "
+	    "unbound account, whose page is a decoy; wrong passwords are in "
+	    "stkauth_web_password_rejected_total).\n"
 	    "# TYPE stkauth_web_logins_total counter\n");
 	for (int i = SRV_RES_NONE + 1; i < SRV_RES_COUNT; i++)
 		evbuffer_add_printf(b, "stkauth_web_logins_total{result="
 		    "\"%s\"} %lu\n", srv_result_name(i), m->outcomes[i]);
+	evbuffer_add_printf(b, "# HELP stkauth_web_decoys_total Decoy "
+	    "waiting pages shown (no phone asked) by the real reason the "
+	    "sign-in cannot succeed.\n"
+	    "# TYPE stkauth_web_decoys_total counter\n");
+	for (int i = WEB_DECOY_NONE + 1; i < WEB_DECOY_COUNT; i++)
+		evbuffer_add_printf(b, "stkauth_web_decoys_total{reason="
+		    "\"%s\"} %lu\n", web_decoy_reason_name(i), m->decoys[i]);
 	evbuffer_add_printf(b, "# HELP stkauth_web_password_rejected_total "
 	    "Wrong passwords on the login page.\n"
 	    "# TYPE stkauth_web_password_rejected_total counter\n"

@@ -8,7 +8,8 @@
  *   web_form.c     form bodies (application/x-www-form-urlencoded), the
  *                  Cookie and Accept-Language headers, ticket grouping
  *                  (no libevent: fuzzed)
- *   web_sess.c     web sessions in memory: cookie -> state, CSRF tokens
+ *   web_sess.c     web sessions in memory: cookie -> state, CSRF tokens,
+ *                  the decoy waiting state (step 2 without a phone)
  *   web_work.c     password checks (scrypt) on worker threads
  *   web_html.c     the pages
  *   web_assets.c   the stylesheet and the script, compiled in
@@ -176,6 +177,12 @@ struct web_sess {
 	char auth_sid[2 * STK_AUTH_SESSION_ID_LEN + 1];
 	char ticket[STK_AUTH_TICKET_MAX + 1];
 	int64_t expiry;
+	int64_t waiting_since;		/* ms: step 2 began */
+	int seen_pr;			/* highest progress observed */
+	/* step 2 of a decoy (docs/WEB.md §4): no phone is asked */
+	int decoy;			/* enum web_decoy_reason */
+	int64_t decoy_sent, decoy_delivered, decoy_end;	/* ms */
+	bool decoy_cancelled;
 	/* step 3 */
 	int result;			/* enum srv_result */
 	int64_t signed_in_at;
@@ -206,6 +213,55 @@ unsigned web_sess_sweep(struct web_sessions *t, int64_t now,
     int64_t idle_ms);
 /* The form's token against the session's, in constant time. */
 bool web_csrf_ok(const struct web_sess *s, const char *token);
+
+/*
+ * Decoys (docs/WEB.md §4).  An unknown account, an account without
+ * binding and a wrong password get a waiting page like a real one whose
+ * phone never answers: a ticket drawn by ticket_generate, the session
+ * lifetime, progress "sending" -> "sent" -> "delivered" at times drawn
+ * from those the page observed on real sessions (web_decoy_clock), and
+ * TIMEOUT at the expiry (or USER_REFUSED when cancelled).  The truth goes
+ * to the audit log and /metrics (reason names below).
+ */
+enum web_decoy_reason { WEB_DECOY_NONE = 0, WEB_DECOY_UNKNOWN,
+	WEB_DECOY_NOT_BOUND, WEB_DECOY_WRONG_PASSWORD, WEB_DECOY_COUNT };
+/* "unknown_account", "not_bound", "wrong_password"; NULL otherwise. */
+const char *web_decoy_reason_name(int reason);
+
+/* Delays of real sessions, from the start of step 2 to the first time
+ * the page saw them "sent" / "delivered": the last WEB_DECOY_SAMPLES of
+ * each.  Until one is seen, the defaults below (a real network: the
+ * SMSC accepts within a second or two, its status report follows). */
+#define WEB_DECOY_SAMPLES		32
+#define WEB_DECOY_DEFAULT_SENT_MS	1200
+#define WEB_DECOY_DEFAULT_DELIVERED_MS	3500
+/* The server's sweeper ends an overdue RUNNING session on its next tick
+ * (main.c SWEEP_INTERVAL_MS): a real TIMEOUT lands 0..1 s after expiry. */
+#define WEB_DECOY_END_JITTER_MS		1000
+struct web_decoy_clock {
+	int64_t sent[WEB_DECOY_SAMPLES], delivered[WEB_DECOY_SAMPLES];
+	unsigned nsent, ndelivered;	/* samples taken (ring index) */
+};
+/* A real session reached progress pr delay_ms after step 2 began. */
+void web_decoy_learn(struct web_decoy_clock *c, int pr, int64_t delay_ms);
+/*
+ * Turn s (any state) into a decoy in step 2: reason, ticket (ticket (a
+ * string of the server's issued tickets) or a new one of ticket_len from
+ * ticket_generate), sid (or a new random one, same format), expiry (or
+ * the one auth_session_start would give: whole seconds, lifetime_s
+ * ahead), the progress times drawn from c.  STK_OK or the error of the
+ * random source.
+ */
+int web_decoy_start(struct web_sess *s, const struct web_decoy_clock *c,
+    int reason, const char *ticket, unsigned ticket_len, const char *sid,
+    int64_t expiry, unsigned lifetime_s, int64_t now);
+/* The decoy's progress at now: WEB_PR_SENDING, _SENT, _DELIVERED, then
+ * WEB_PR_DONE from decoy_end (or at once when cancelled). */
+int web_decoy_progress(const struct web_sess *s, int64_t now);
+/* Milliseconds from now until its progress changes; 0 when done. */
+int64_t web_decoy_next_ms(const struct web_sess *s, int64_t now);
+/* The result its page shows once done: TIMEOUT or USER_REFUSED. */
+int web_decoy_result(const struct web_sess *s);
 
 /* ---- web_work.c ------------------------------------------------------ */
 
@@ -248,7 +304,7 @@ enum web_str {
 	WS_TITLE_WAIT, WS_WAIT_INTRO, WS_WAIT_CODE, WS_WAIT_CODE_ARIA,
 	WS_WAIT_SERVICE, WS_WAIT_TIME_LEFT, WS_WAIT_SECONDS,
 	WS_WAIT_EXPIRES_AT, WS_WAIT_NOSCRIPT, WS_WAIT_STATUS,
-	WS_BUTTON_CANCEL,
+	WS_BUTTON_CANCEL, WS_WAIT_NO_POPUP,
 	WS_PR_SENDING, WS_PR_SENT, WS_PR_DELIVERED, WS_PR_CHECKING,
 	WS_PR_DONE, WS_STEP_SENT, WS_STEP_DELIVERED, WS_STEP_CONFIRMED,
 	WS_TITLE_SIGNED_IN, WS_SIGNED_IN_INTRO, WS_SIGNED_IN_ACCOUNT,

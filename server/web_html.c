@@ -346,7 +346,10 @@ web_html_wait(struct evbuffer *b, const struct web_view *v,
 	}
 	lit(b, "</ol>\n<noscript>");
 	para(b, v, "hint", WS_WAIT_NOSCRIPT);
-	lit(b, "</noscript>\n<form method=\"post\" action=\"/cancel\" "
+	lit(b, "</noscript>\n");
+	/* on every waiting page, real or decoy (docs/WEB.md §4) */
+	para(b, v, "hint", WS_WAIT_NO_POPUP);
+	lit(b, "<form method=\"post\" action=\"/cancel\" "
 	    "class=\"inline\">\n");
 	csrf_field(b, v);
 	lit(b, "<button type=\"submit\" class=\"secondary\">");

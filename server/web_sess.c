@@ -13,6 +13,7 @@
  * Nothing here is durable: a server restart signs everybody out of the
  * page (docs/WEB.md §5).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,4 +229,131 @@ web_csrf_ok(const struct web_sess *s, const char *token)
 	/* lengths are public (fixed); the contents compare in constant time */
 	return n == WEB_ID_LEN && strlen(s->csrf) == WEB_ID_LEN &&
 	    CRYPTO_memcmp(s->csrf, token, WEB_ID_LEN) == 0;
+}
+
+/* ---- decoys (docs/WEB.md §4) ----------------------------------------- */
+
+static const char *const decoy_names[WEB_DECOY_COUNT] = {
+	[WEB_DECOY_UNKNOWN] = "unknown_account",
+	[WEB_DECOY_NOT_BOUND] = "not_bound",
+	[WEB_DECOY_WRONG_PASSWORD] = "wrong_password",
+};
+
+const char *
+web_decoy_reason_name(int reason)
+{
+	if (reason <= WEB_DECOY_NONE || reason >= WEB_DECOY_COUNT)
+		return NULL;
+	return decoy_names[reason];
+}
+
+void
+web_decoy_learn(struct web_decoy_clock *c, int pr, int64_t delay_ms)
+{
+	if (delay_ms < 0)
+		delay_ms = 0;
+	if (pr == WEB_PR_SENT)
+		c->sent[c->nsent++ % WEB_DECOY_SAMPLES] = delay_ms;
+	else if (pr == WEB_PR_DELIVERED)
+		c->delivered[c->ndelivered++ % WEB_DECOY_SAMPLES] = delay_ms;
+}
+
+/*
+ * One delay: a random one of the n samples taken (the ring holds the
+ * last WEB_DECOY_SAMPLES), or def spread uniformly over 0.7..1.3 def
+ * when none was taken.  r: a random 32-bit value.
+ */
+static int64_t
+decoy_draw(const int64_t *ring, unsigned n, int64_t def, uint32_t r)
+{
+	unsigned have = n < WEB_DECOY_SAMPLES ? n : WEB_DECOY_SAMPLES;
+
+	if (have > 0)
+		return ring[r % have];
+	return def * 7 / 10 + (int64_t)(r % (uint32_t)(def * 6 / 10 + 1));
+}
+
+int
+web_decoy_start(struct web_sess *s, const struct web_decoy_clock *c,
+    int reason, const char *ticket, unsigned ticket_len, const char *sid,
+    int64_t expiry, unsigned lifetime_s, int64_t now)
+{
+	uint8_t rnd[STK_AUTH_SESSION_ID_LEN];
+	uint32_t r[3];
+	int64_t sent, delivered;
+	int rc;
+
+	if (reason <= WEB_DECOY_NONE || reason >= WEB_DECOY_COUNT)
+		return STK_E_ARG;
+	if (ticket && ticket[0])
+		snprintf(s->ticket, sizeof(s->ticket), "%s", ticket);
+	else if ((rc = ticket_generate(s->ticket, ticket_len)) != STK_OK)
+		return rc;
+	if (sid && sid[0])
+		snprintf(s->auth_sid, sizeof(s->auth_sid), "%s", sid);
+	else {
+		if ((rc = srv_random(rnd, sizeof(rnd))) != STK_OK)
+			return rc;
+		hex_upper(s->auth_sid, rnd, sizeof(rnd));
+	}
+	if ((rc = srv_random((uint8_t *)r, sizeof(r))) != STK_OK)
+		return rc;
+	/* as auth_session_start: the expiry in whole seconds */
+	s->expiry = expiry > 0 ? expiry :
+	    ((now + 999) / 1000 + (int64_t)lifetime_s) * 1000;
+	sent = decoy_draw(c->sent, c->nsent, WEB_DECOY_DEFAULT_SENT_MS, r[0]);
+	delivered = decoy_draw(c->delivered, c->ndelivered,
+	    WEB_DECOY_DEFAULT_DELIVERED_MS, r[1]);
+	if (delivered < sent)
+		delivered = sent;
+	s->state = WEB_WAITING;
+	s->decoy = reason;
+	s->decoy_cancelled = false;
+	s->waiting_since = now;
+	s->seen_pr = WEB_PR_SENDING;
+	s->decoy_sent = now + sent;
+	s->decoy_delivered = now + delivered;
+	s->decoy_end = s->expiry + (int64_t)(r[2] % WEB_DECOY_END_JITTER_MS);
+	OPENSSL_cleanse(r, sizeof(r));
+	return STK_OK;
+}
+
+int
+web_decoy_progress(const struct web_sess *s, int64_t now)
+{
+	if (s->decoy_cancelled || now >= s->decoy_end)
+		return WEB_PR_DONE;
+	if (now >= s->decoy_delivered)
+		return WEB_PR_DELIVERED;
+	if (now >= s->decoy_sent)
+		return WEB_PR_SENT;
+	return WEB_PR_SENDING;
+}
+
+int64_t
+web_decoy_next_ms(const struct web_sess *s, int64_t now)
+{
+	int64_t at;
+
+	switch (web_decoy_progress(s, now)) {
+	case WEB_PR_SENDING:
+		at = s->decoy_sent;
+		break;
+	case WEB_PR_SENT:
+		at = s->decoy_delivered;
+		break;
+	case WEB_PR_DELIVERED:
+		at = s->decoy_end;
+		break;
+	default:
+		return 0;
+	}
+	/* a stage may be empty (delivered == sent): at least 1 ms */
+	return at > now ? at - now : 1;
+}
+
+int
+web_decoy_result(const struct web_sess *s)
+{
+	return s->decoy_cancelled ? SRV_RES_USER_REFUSED : SRV_RES_TIMEOUT;
 }

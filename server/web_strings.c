@@ -55,6 +55,8 @@ static const char *const en[WS_COUNT] = {
 	[WS_WAIT_NOSCRIPT] = "This page updates itself every few seconds.",
 	[WS_WAIT_STATUS] = "Status",
 	[WS_BUTTON_CANCEL] = "Cancel sign-in",
+	[WS_WAIT_NO_POPUP] = "No pop-up on your phone? Check the account "
+	    "name and try again.",
 	[WS_PR_SENDING] = "Sending the request to your phone\u2026",
 	[WS_PR_SENT] = "Sent to your phone",
 	[WS_PR_DELIVERED] = "Delivered. Waiting for your confirmation on "

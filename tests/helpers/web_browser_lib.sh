@@ -17,10 +17,10 @@ fi
 jq -n --arg base "$U" --arg after "http://127.0.0.1:$P2" \
     --arg br "$BR" --arg respond "$RESPOND" --arg kauth "$tmp/kauth.hex" \
     --arg key "$V/rsa2048_test_key.pem" --arg art "$ART" \
-    --arg svc "$SERVICE" --arg pw "$PATPW" '{
+    --arg svc "$SERVICE" --arg pw "$PATPW" --argjson life "$WEB_LIFETIME" '{
 	base: $base, baseAfter: $after, bridgeToken: $br,
 	respond: $respond, kauth: $kauth, artifacts: $art,
-	service: $svc, cookie: "__Host-stkauth", lifetime: 60,
+	service: $svc, cookie: "__Host-stkauth", lifetime: $life,
 	accounts: {
 	  alice: {msisdn: "+37255500001", iccid: "8944100000000123456", key: $key},
 	  frank: {msisdn: "+37255500006", iccid: "8944100000000123506", key: $key},

@@ -28,9 +28,10 @@ tl_user_cert dave +37255500004
 free_port && P1=$FREE
 free_port && P2=$FREE
 free_port && P3=$FREE
+WEB_LIFETIME=${WEB_LIFETIME:-60}	# a test may shorten it (decoys' TIMEOUT)
 conf() {	# conf FILE PORT CAPTCHA
 	tl_server_ini "$1" "$2" "" "[session]
-lifetime = 60
+lifetime = $WEB_LIFETIME
 [lockout]
 max_failures = 0
 [ratelimit]

@@ -3,7 +3,8 @@
 # curl against the real server over plain HTTP on loopback (fixture:
 # tests/helpers/web_lib.sh): configuration checks, security headers and
 # the cookie, CSRF, form decoding of bad input, escaping, 404/405, the
-# same answer for unknown and unbound accounts, the CAPTCHA policies
+# same answers (headers, waiting page, progress JSON, cancel) for unknown,
+# unbound, wrong-password (decoys) and real sign-ins, the CAPTCHA policies
 # "always" and "never", the PNG and its text alternative, single-use
 # challenges, Accept-Language, one commit per sign-in (counted in the
 # WAL) and its atomicity, the page's /metrics, secrets kept out of the
@@ -106,25 +107,112 @@ ct=$(curl -s -m 10 -o /dev/null -w '%{content_type}' "$U/static/web.js")
 [ "$ct" = "text/javascript; charset=utf-8" ]
 ok $? "the script is served from /static/ (text/javascript)"
 
-# the same response whatever the account: unknown vs not bound
-login_as() {	# login_as ACCOUNT PASSWORD -> $code $loc (fresh session)
+# ---- the same response whatever the account (docs/WEB.md §4) ----
+# alice (bound: a real session; no bridge runs here, so it stays
+# "sending") against three decoys: nobody (unknown), carol (no binding),
+# pat with a wrong password; pat with the right one is real too.  Headers
+# and pages are compared with what must differ masked: the cookie, CSRF
+# token, trace id, date, ticket, clock values and the progress step (a
+# decoy moves on by its clock, this real one never: both are checked
+# below on their own).
+diag() { sed 's/^/# /'; }
+# the server's ticket alphabet (server.h TICKET_ALPHABET)
+ALPHA=$(sed -n 's/^#define TICKET_ALPHABET[[:space:]]*"\([0-9A-Z]*\)"/\1/p' server/server.h)
+mask_headers() {	# the status line and headers, values that vary masked
+	tr -d '\r' <"$1" | sed -E -e 's/^(Date|X-Trace-Id|Content-Length): .*/\1: */I' \
+	    -e 's/ws_[A-Za-z0-9_-]+/ws_*/g' | sort
+}
+mask_page() {	# the page with the variable parts masked
+	sed -E -e 's/ct_[A-Za-z0-9_-]+/ct_*/g' -e 's/data-(now|expires)="[0-9]+"/data-\1="*"/g' \
+	    -e 's/data-progress="[a-z]+"/data-progress="*"/' \
+	    -e 's/<span id="left">[0-9]+</<span id="left">*</' \
+	    -e 's/<span id="status-text">[^<]*</<span id="status-text">*</' \
+	    -e 's/<li( class="(now|done)")?>/<li>/g' \
+	    -e 's/(<span class="sr">[^<]*:)( [A-Z0-9])+</\1 *</' \
+	    -e 's/<span class="grp">[A-Z0-9]+</<span class="grp">*</g' \
+	    -e 's/(<div class="screen"><p>[^<]*<\/p><p>)[A-Z0-9]+</\1*</' "$1"
+}
+login_as() {	# login_as NAME ACCOUNT PASSWORD (fresh session) -> $code,
+		# files $tmp/{lh,wh,wait,sh,status}-NAME, cookie $LC, token $LT
 	local c t
 	curl -s -m 10 -D "$tmp/hh" -o "$tmp/pp" "$U/"
 	c=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/hh" | head -1)
 	t=$(grep -o 'ct_[A-Za-z0-9_-]*' "$tmp/pp" | head -1)
-	code=$(curl -s -m 10 -D "$tmp/lh" -o "$tmp/lb" -w '%{http_code}' \
-	    -H "Cookie: __Host-stkauth=$c" --data "csrf=$t&account=$1&password=$2" "$U/login")
-	loc=$(grep -i '^Location:' "$tmp/lh" | tr -d '\r')
-	curl -s -m 10 -o "$tmp/wait" -H "Cookie: __Host-stkauth=$c" "$U/wait"
-	sed -n '/<main/,/<\/main>/p' "$tmp/wait" >"$tmp/main-$1"
+	code=$(curl -s -m 10 -D "$tmp/lh-$1" -o "$tmp/lb-$1" -w '%{http_code}' \
+	    -H "Cookie: __Host-stkauth=$c" --data "csrf=$t&account=$2&password=$3" "$U/login")
+	curl -s -m 10 -D "$tmp/wh-$1" -o "$tmp/wait-$1" -H "Cookie: __Host-stkauth=$c" "$U/wait"
+	curl -s -m 10 -D "$tmp/sh-$1" -o "$tmp/status-$1" -H "Cookie: __Host-stkauth=$c" "$U/wait/status"
+	LC=$c LT=$t
 }
-login_as nobody x; c1=$code; l1=$loc
-login_as carol x; c2=$code; l2=$loc
-[ "$c1" = 303 ] && [ "$c2" = 303 ] && [ "$l1" = "Location: /wait" ] && [ "$l2" = "$l1" ] &&
-    cmp -s "$tmp/main-nobody" "$tmp/main-carol" && grep -q 'We could not sign you in' "$tmp/main-carol"
-ok $? "unknown and unbound accounts: the same 303 and the same page"
-[ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM sessions WHERE account = 'nobody' AND result = 4")" -ge 1 ]
-ok $? "the unknown account still went through the REST session code (NOT_BOUND row)"
+login_as real alice x; cr=$code
+login_as unknown nobody x; cu=$code; UC=$LC UT=$LT
+login_as unbound carol x; cb=$code
+login_as wrongpw pat wrong; cw=$code; WC=$LC
+login_as realpw pat "$(sed 's/ /+/g' <<<"$PATPW")"; cp=$code; RC=$LC RT=$LT
+[ "$cr$cu$cb$cw$cp" = 303303303303303 ] && grep -q 'Check your phone' "$tmp/wait-real" &&
+    grep -q 'Check your phone' "$tmp/wait-realpw"
+ok $? "a bound account (alice; pat with his password) gets its waiting page"
+same=0
+for k in unknown unbound wrongpw realpw; do
+	for f in lh wh sh; do
+		cmp -s <(mask_headers "$tmp/$f-real") <(mask_headers "$tmp/$f-$k") ||
+		    { same=1; echo "# $f-$k differs:"; diff <(mask_headers "$tmp/$f-real") <(mask_headers "$tmp/$f-$k") | diag; }
+	done
+done
+[ $same = 0 ] && [ "$(wc -l <"$tmp/lh-real")" -ge 8 ] && grep -q '^Location: /wait' "$tmp/lh-unknown"
+ok $? "POST /login, GET /wait, GET /wait/status: the same status and headers for unknown, unbound, wrong password and real (cookie, trace, date, length masked)"
+same=0
+for k in unknown unbound wrongpw realpw; do
+	cmp -s <(mask_page "$tmp/wait-real") <(mask_page "$tmp/wait-$k") ||
+	    { same=1; diff <(mask_page "$tmp/wait-real") <(mask_page "$tmp/wait-$k") | diag; }
+	cmp -s "$tmp/lb-real" "$tmp/lb-$k" || same=1
+done
+[ $same = 0 ] && grep -q 'No pop-up on your phone? Check the account name and try again.' "$tmp/wait-unknown"
+ok $? "the waiting page of every decoy is the real one's, octet for octet with ticket, tokens, clock and step masked; the hint line is on it"
+tu=$(grep -o '<span class="grp">[A-Z0-9]*' "$tmp/wait-unknown" | sed 's/.*>//' | tr -d '\n')
+tw=$(grep -o '<span class="grp">[A-Z0-9]*' "$tmp/wait-wrongpw" | sed 's/.*>//' | tr -d '\n')
+tr_=$(grep -o '<span class="grp">[A-Z0-9]*' "$tmp/wait-real" | sed 's/.*>//' | tr -d '\n')
+ng() { grep -o '<span class="grp">' "$tmp/wait-$1" | wc -l; }
+[[ "$tu" =~ ^[0-9A-Z]+$ ]] && [ ${#tu} = ${#tr_} ] && [ ${#tw} = ${#tr_} ] &&
+    [ "$(ng unknown)" = "$(ng real)" ] && [ "$(ng wrongpw)" = "$(ng real)" ] &&
+    ! grep -q "[^$ALPHA]" <<<"$tu$tw" &&
+    [ "$tu" = "$(sqlite3 "$tmp/server.db" "SELECT ticket FROM sessions WHERE account = 'nobody' ORDER BY created DESC LIMIT 1")" ]
+ok $? "decoy tickets ($tu, $tw) have the real one's length, grouping and alphabet ($tr_); the unknown account's is its NOT_BOUND session's"
+ju() { jq -c '[keys, (.progress|type), (.label|type), (.secondsLeft|type)]' "$tmp/status-$1"; }
+lu=$(jq -r .secondsLeft "$tmp/status-unknown"); lr=$(jq -r .secondsLeft "$tmp/status-real")
+[ "$(ju unknown)" = "$(ju real)" ] && [ "$(ju wrongpw)" = "$(ju real)" ] && [ "$(ju unbound)" = "$(ju real)" ] &&
+    [ "$lu" -ge 55 ] && [ "$lu" -le 61 ] && [ "$lr" -ge 55 ] && [ "$lr" -le 61 ] &&
+    [[ "$(jq -r .progress "$tmp/status-unknown")" =~ ^(sending|sent|delivered)$ ]]
+ok $? "GET /wait/status: the same JSON members and types, the same session lifetime ($lu s, real $lr s)"
+[ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM sessions WHERE account = 'nobody' AND result = 4")" -ge 1 ] &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM sessions WHERE account = 'carol' AND result = 4")" -ge 1 ] &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE account = 'nobody' AND result = 'NOT_BOUND' AND reason LIKE 'no such account%'")" -ge 1 ] &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE account = 'carol' AND result = 'NOT_BOUND' AND reason LIKE 'no MSISDN binding%'")" -ge 1 ] &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE account = 'pat' AND event = 'web-password-failed'")" -ge 1 ]
+ok $? "the audit log keeps the truth: unknown account, no binding (NOT_BOUND rows), wrong password"
+# the decoy's progress moves like a real session whose phone never answers
+poll() {	# poll COOKIE SINCE TIMEOUT -> $pp (progress), $pt (ms taken)
+	local t0=$(date +%s%3N)
+	pp=$(curl -s -m 30 -H "Cookie: __Host-stkauth=$1" "$U/wait/status?since=$2&timeoutMs=$3" | jq -r .progress)
+	pt=$(( $(date +%s%3N) - t0 ))
+}
+login_as unknown2 nobody x
+cur=$(jq -r .progress "$tmp/status-unknown2"); seq_=$cur
+for i in 1 2 3; do
+	[ "$cur" = delivered ] && break
+	poll "$LC" "$cur" 10000; cur=$pp; seq_="$seq_ $pp"
+done
+poll "$LC" delivered 1500; seq_="$seq_ $pp/${pt}ms"
+[[ "$seq_" =~ ^(sending\ )?sent\ delivered\ delivered/1[0-9]{3}ms$ ]]
+ok $? "a decoy's long-poll goes sending -> sent -> delivered and then waits like a real one ($seq_)"
+curl -s -m 10 -o /dev/null -H "Cookie: __Host-stkauth=$RC" --data "csrf=$RT" "$U/cancel"
+curl -s -m 10 -o "$tmp/cr" -H "Cookie: __Host-stkauth=$RC" "$U/wait"
+curl -s -m 10 -D "$tmp/cdh" -o /dev/null -H "Cookie: __Host-stkauth=$UC" --data "csrf=$UT" "$U/cancel"
+curl -s -m 10 -o "$tmp/cd" -H "Cookie: __Host-stkauth=$UC" "$U/wait"
+grep -q 'data-result="USER_REFUSED"' "$tmp/cr" && cmp -s <(mask_page "$tmp/cr") <(mask_page "$tmp/cd") &&
+    grep -q '^Location: /wait' <(tr -d '\r' <"$tmp/cdh") &&
+    [ "$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE account = 'nobody' AND event = 'web-decoy-cancelled' AND reason = 'unknown_account'")" = 1 ]
+ok $? "Cancel on a decoy: 303 /wait, then the refusal page of a real cancel; the audit says what it was"
 
 # CAPTCHA "always" and "never"
 UA=http://127.0.0.1:$P3
@@ -152,12 +240,15 @@ code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Cookie: __Host-stkauth=$
     --data "csrf=$AT&account=nobody&captcha=$(tr 'A-Z' 'a-z' <<<"$ans")" "$UA/login")
 [ "$code" = 303 ]
 ok $? "the right answer (any case) passes: 303 /wait"
+# (nobody now waits on a decoy: cancel it, back to the form, try again)
+curl -s -m 10 -o /dev/null -H "Cookie: __Host-stkauth=$AC" --data "csrf=$AT" "$UA/cancel"
+curl -s -m 10 -o /dev/null -H "Cookie: __Host-stkauth=$AC" "$UA/wait"
 curl -s -m 10 -o /dev/null -H "Cookie: __Host-stkauth=$AC" "$UA/"
 code=$(curl -s -m 10 -o "$tmp/ar" -w '%{http_code}' -H "Cookie: __Host-stkauth=$AC" \
     --data "csrf=$AT&account=nobody&captcha=$ans" "$UA/login")
 [ "$code" = 422 ]
 ok $? "a challenge is single use: the same answer again fails"
-for i in 1 2 3 4; do login_as nobody x; done
+for i in 1 2 3 4; do login_as cap nobody x; done
 curl -s -m 10 -o "$tmp/np" "$U/"
 ! grep -q 'captcha' "$tmp/np"
 ok $? "policy never: no CAPTCHA after many failures"
@@ -236,17 +327,19 @@ d() { echo $(( $(m "$tmp/m1" "$1") - $(m "$tmp/m0" "$1") )); }
     [ "$(d 'stkauth_web_csrf_rejected_total{reason="no_session"}')" = 1 ]
 ok $? "/metrics: CSRF refusals by reason (wrong token, no session)"
 [ "$(d 'stkauth_web_logins_total{result="USER_REFUSED"}')" = 1 ] &&
-    [ "$(d 'stkauth_web_logins_total{result="NOT_BOUND"}')" = 1 ] &&
+    [ "$(d 'stkauth_web_logins_total{result="NOT_BOUND"}')" = 0 ] &&
     [ "$(d 'stkauth_web_password_rejected_total')" = 1 ] &&
+    [ "$(d 'stkauth_web_decoys_total{reason="wrong_password"}')" = 1 ] &&
+    [ "$(d 'stkauth_web_decoys_total{reason="unknown_account"}')" = 0 ] &&
     [ "$(d 'stkauth_web_logins_total{result="OK"}')" = 0 ]
-ok $? "/metrics: sign-ins by the result shown (refused 1, NOT_BOUND 1 = the wrong password)"
+ok $? "/metrics: sign-ins by their real result (refused 1), the wrong password as a decoy by its reason"
 [ "$(d 'stkauth_web_page_views_total{step="form"}')" -ge 4 ] &&
-    [ "$(d 'stkauth_web_page_views_total{step="wait"}')" = 1 ] &&
-    [ "$(d 'stkauth_web_page_views_total{step="result"}')" = 2 ] &&
+    [ "$(d 'stkauth_web_page_views_total{step="wait"}')" = 2 ] &&
+    [ "$(d 'stkauth_web_page_views_total{step="result"}')" = 1 ] &&
     [ "$(d 'stkauth_web_page_views_total{step="signed_in"}')" = 0 ] &&
     grep -q '^# TYPE stkauth_web_page_views_total counter' "$tmp/m1" &&
     grep -q '^stkauth_web_sessions [1-9]' "$tmp/m1"
-ok $? "/metrics: page views by step (form, wait 1, result 2), web sessions gauge"
+ok $? "/metrics: page views by step (form, wait 2, result 1), web sessions gauge"
 metrics "$UA" >"$tmp/ma0"
 curl -s -m 10 -D "$tmp/ah2" -o "$tmp/ap2" "$UA/"
 AC2=$(grep -io 'ws_[A-Za-z0-9_-]*' "$tmp/ah2" | head -1)

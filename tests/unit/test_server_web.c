@@ -570,6 +570,90 @@ test_config(void **state)
 	    STK_E_INVALID);
 }
 
+/* Decoys (docs/WEB.md §4): ticket, expiry, schedule, the clock. */
+static void
+test_decoy(void **state)
+{
+	struct web_decoy_clock c;
+	struct web_sess s;
+	int64_t now = 1700000000123;
+
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	(void)state;
+	assert_string_equal(web_decoy_reason_name(WEB_DECOY_UNKNOWN),
+	    "unknown_account");
+	assert_string_equal(web_decoy_reason_name(WEB_DECOY_NOT_BOUND),
+	    "not_bound");
+	assert_string_equal(web_decoy_reason_name(WEB_DECOY_WRONG_PASSWORD),
+	    "wrong_password");
+	assert_null(web_decoy_reason_name(WEB_DECOY_NONE));
+	assert_null(web_decoy_reason_name(WEB_DECOY_COUNT));
+	assert_int_equal(web_decoy_start(&s, &c, WEB_DECOY_NONE, NULL, 6,
+	    NULL, 0, 60, now), STK_E_ARG);
+	/* a ticket of the server's kind, a session id, the expiry of
+	 * auth_session_start (whole seconds), defaults for the delays */
+	assert_int_equal(web_decoy_start(&s, &c, WEB_DECOY_WRONG_PASSWORD,
+	    NULL, 6, NULL, 0, 60, now), STK_OK);
+	assert_int_equal(s.state, WEB_WAITING);
+	assert_true(ticket_valid(s.ticket, strlen(s.ticket)));
+	assert_int_equal(strlen(s.ticket), 6);
+	assert_int_equal(strlen(s.auth_sid), 2 * STK_AUTH_SESSION_ID_LEN);
+	assert_int_equal(s.expiry, (now / 1000 + 1 + 60) * 1000);
+	assert_true(s.decoy_sent - now >= WEB_DECOY_DEFAULT_SENT_MS * 7 / 10);
+	assert_true(s.decoy_sent - now <= WEB_DECOY_DEFAULT_SENT_MS * 13 / 10);
+	assert_true(s.decoy_delivered >= s.decoy_sent);
+	assert_true(s.decoy_end >= s.expiry &&
+	    s.decoy_end < s.expiry + WEB_DECOY_END_JITTER_MS);
+	/* the schedule */
+	assert_int_equal(web_decoy_progress(&s, now), WEB_PR_SENDING);
+	assert_int_equal(web_decoy_next_ms(&s, now), s.decoy_sent - now);
+	assert_int_equal(web_decoy_progress(&s, s.decoy_sent), WEB_PR_SENT);
+	assert_int_equal(web_decoy_progress(&s, s.decoy_delivered),
+	    WEB_PR_DELIVERED);
+	assert_int_equal(web_decoy_next_ms(&s, s.decoy_delivered),
+	    s.decoy_end - s.decoy_delivered);
+	assert_int_equal(web_decoy_progress(&s, s.decoy_end - 1),
+	    WEB_PR_DELIVERED);
+	assert_int_equal(web_decoy_progress(&s, s.decoy_end), WEB_PR_DONE);
+	assert_int_equal(web_decoy_next_ms(&s, s.decoy_end), 0);
+	assert_int_equal(web_decoy_result(&s), SRV_RES_TIMEOUT);
+	s.decoy_cancelled = true;
+	assert_int_equal(web_decoy_progress(&s, now), WEB_PR_DONE);
+	assert_int_equal(web_decoy_result(&s), SRV_RES_USER_REFUSED);
+	/* the given ticket, id and expiry (an unknown account's NOT_BOUND
+	 * session); delays learnt from real sessions */
+	web_decoy_learn(&c, WEB_PR_SENT, 40);
+	web_decoy_learn(&c, WEB_PR_DELIVERED, 90);
+	web_decoy_learn(&c, WEB_PR_CHECKING, 5000);	/* ignored */
+	web_decoy_learn(&c, WEB_PR_SENT, -3);		/* clock step: 0 */
+	assert_int_equal(c.nsent, 2);
+	assert_int_equal(c.ndelivered, 1);
+	assert_int_equal(c.sent[1], 0);
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(web_decoy_start(&s, &c, WEB_DECOY_UNKNOWN,
+		    "ABC234", 6, "0011223344556677", now + 5000,
+		    60, now), STK_OK);
+		assert_string_equal(s.ticket, "ABC234");
+		assert_string_equal(s.auth_sid,
+		    "0011223344556677");
+		assert_int_equal(s.expiry, now + 5000);
+		assert_false(s.decoy_cancelled);
+		assert_true(s.decoy_sent == now + 40 || s.decoy_sent == now);
+		assert_int_equal(s.decoy_delivered, now + 90);
+	}
+	/* the ring keeps the last WEB_DECOY_SAMPLES */
+	for (int i = 0; i < 3 * WEB_DECOY_SAMPLES; i++)
+		web_decoy_learn(&c, WEB_PR_DELIVERED, 7);
+	for (int i = 0; i < WEB_DECOY_SAMPLES; i++)
+		assert_int_equal(c.delivered[i], 7);
+	/* a stage may be empty: still at least 1 ms to wait */
+	s.decoy_cancelled = false;
+	s.decoy_sent = s.decoy_delivered = now + 10;
+	assert_int_equal(web_decoy_progress(&s, now + 10), WEB_PR_DELIVERED);
+	assert_true(web_decoy_next_ms(&s, now) >= 1);
+}
+
 int
 main(void)
 {
@@ -586,6 +670,7 @@ main(void)
 		cmocka_unit_test(test_lang),
 		cmocka_unit_test(test_blank_form),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_decoy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
