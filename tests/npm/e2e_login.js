@@ -97,10 +97,18 @@ async function main() {
 			'--disable-sync', '--no-first-run',
 			`--ignore-certificate-errors-spki-list=${a.spki}`],
 	});
+	// Screenshots are artefacts for people: one that cannot be taken in
+	// time (a loaded machine) is recorded in shotErrors, not a failed login.
+	const shotErrors = [];
 	const shot = async (page, what) => {
 		if (!a.shots) return;
 		fs.mkdirSync(a.shots, { recursive: true });
-		await page.screenshot({ path: path.join(a.shots, `${a.name}-${what}.png`), fullPage: true });
+		try {
+			await page.screenshot({ path: path.join(a.shots, `${a.name}-${what}.png`),
+				fullPage: true, timeout: 15000 });
+		} catch (e) {
+			shotErrors.push(`${what}: ${e.message.split('\n')[0]}`);
+		}
 	};
 	try {
 		const page = ctx.pages()[0] || await ctx.newPage();
@@ -174,6 +182,7 @@ async function main() {
 		out.cookies = cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, secure: c.secure, sameSite: c.sameSite }));
 		out.externalRequests = external;
 		await shot(page, `4-${out.final}`);
+		out.shotErrors = shotErrors;
 	} finally {
 		await ctx.close();
 		fs.rmSync(dataDir, { recursive: true, force: true });
