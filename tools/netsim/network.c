@@ -1014,10 +1014,18 @@ ns_delivery_done(struct ns_delivery *dd, int rp_cause, const uint8_t *report,
 	m->state = MSG_WAITING;
 	free(d);
 	if (rp_cause == 0) {
+		struct timeval now = { 0, 0 };
+
 		log_info("netsim: %s %llu delivered to %s",
 		    m->kind == NS_DLV_SM ? "message" : "status report",
 		    (unsigned long long)m->id, to->name);
 		msg_finish(m, true, 0);
+		/* The destination just took a message: what it refused for
+		 * the moment (busy awaiting +CNMA, memory) is tried again now,
+		 * as an SC does on the next successful delivery, instead of
+		 * after `retry` (entity_kick retries only such messages). */
+		if (to->up)
+			evtimer_add(to->kick, &now);
 	} else if (ns_rp_cause_temporary((unsigned)rp_cause)) {
 		log_info("netsim: message %llu to %s: RP-ERROR %d (%s), kept",
 		    (unsigned long long)m->id, to->name, rp_cause,
