@@ -57,6 +57,8 @@ struct ns_entity {
 	struct ns_pending_list pending;
 	struct ns_dlv_list dlvs;
 	struct event *kick;		/* delivers stored messages on up */
+	struct event *retry_busy;	/* retries what it refused with 22 */
+	bool refused_busy;
 };
 TAILQ_HEAD(ns_entity_list, ns_entity);
 
@@ -80,6 +82,8 @@ struct ns_msg {
 	bool faults_applied;
 	bool expiry_wait;		/* timer is the validity end */
 	bool fresh;			/* new: routed by ns->route, in order */
+	bool busy_retry;		/* refused with cause 22: retried when
+					   its destination accepts another */
 	unsigned attempts;
 	struct event *timer;
 	struct ns_dlv *inflight;
@@ -109,6 +113,7 @@ struct netsim {
 
 static void msg_try(struct ns_msg *m);
 static void entity_kick(evutil_socket_t fd, short what, void *arg);
+static void entity_retry_busy(evutil_socket_t fd, short what, void *arg);
 static void msg_wait(struct ns_msg *m, unsigned ms);
 static void msg_route_soon(struct ns_msg *m);
 static void route_fresh(evutil_socket_t fd, short what, void *arg);
@@ -315,6 +320,13 @@ ns_entity_new(struct netsim *ns, enum ns_entity_kind kind, const char *name,
 		free(e);
 		return NULL;
 	}
+	if ((e->retry_busy = evtimer_new(ns->base, entity_retry_busy, e)) ==
+	    NULL) {
+		event_free(e->kick);
+	event_free(e->retry_busy);
+		free(e);
+		return NULL;
+	}
 	TAILQ_INSERT_TAIL(&ns->entities, e, link);
 	return e;
 }
@@ -496,6 +508,27 @@ entity_kick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (m->state == MSG_WAITING)
 			msg_try(m);
+	}
+}
+
+/* The messages e refused as full or busy, tried again in store order. */
+static void
+entity_retry_busy(evutil_socket_t fd, short what, void *arg)
+{
+	struct ns_entity *e = arg;
+	struct ns_msg *m, *next;
+
+	(void)fd;
+	(void)what;
+	for (m = TAILQ_FIRST(&e->ns->store); m != NULL && e->up; m = next) {
+		next = TAILQ_NEXT(m, link);
+		if (!m->busy_retry || msg_target(m) != e ||
+		    m->state != MSG_TIMER)
+			continue;
+		m->busy_retry = false;
+		evtimer_del(m->timer);
+		m->state = MSG_WAITING;
+		msg_try(m);
 	}
 }
 
@@ -1020,18 +1053,24 @@ ns_delivery_done(struct ns_delivery *dd, int rp_cause, const uint8_t *report,
 		    m->kind == NS_DLV_SM ? "message" : "status report",
 		    (unsigned long long)m->id, to->name);
 		msg_finish(m, true, 0);
-		/* The destination just took a message: what it refused for
-		 * the moment (busy awaiting +CNMA, memory) is tried again now,
-		 * as an SC does on the next successful delivery, instead of
-		 * after `retry` (entity_kick retries only such messages). */
-		if (to->up)
-			evtimer_add(to->kick, &now);
+		/* The destination just took a message: what it refused as
+		 * full or busy (cause 22, e.g. a modem awaiting +CNMA) is
+		 * tried again now, as an SC does on the next successful
+		 * delivery, instead of after `retry`. */
+		if (to->up && to->refused_busy) {
+			to->refused_busy = false;
+			evtimer_add(to->retry_busy, &now);
+		}
 	} else if (ns_rp_cause_temporary((unsigned)rp_cause)) {
 		log_info("netsim: message %llu to %s: RP-ERROR %d (%s), kept",
 		    (unsigned long long)m->id, to->name, rp_cause,
 		    ns_rp_cause_name((unsigned)rp_cause));
 		count_msg(m->ns, m->from_kind, to->kind, "retry");
 		msg_wait(m, m->ns->cfg->retry_s * 1000);
+		if (rp_cause == NS_RP_MEMORY_EXCEEDED) {
+			m->busy_retry = true;
+			to->refused_busy = true;
+		}
 	} else {
 		log_info("netsim: message %llu to %s: RP-ERROR %d (%s), failed",
 		    (unsigned long long)m->id, to->name, rp_cause,
