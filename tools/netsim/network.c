@@ -323,7 +323,6 @@ ns_entity_new(struct netsim *ns, enum ns_entity_kind kind, const char *name,
 	if ((e->retry_busy = evtimer_new(ns->base, entity_retry_busy, e)) ==
 	    NULL) {
 		event_free(e->kick);
-	event_free(e->retry_busy);
 		free(e);
 		return NULL;
 	}
@@ -362,6 +361,7 @@ ns_entity_free(struct ns_entity *e)
 	ns->nroutes = j;
 	TAILQ_REMOVE(&ns->entities, e, link);
 	event_free(e->kick);
+	event_free(e->retry_busy);
 	free(e);
 }
 
