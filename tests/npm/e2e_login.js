@@ -18,6 +18,9 @@
 // Screenshots of every page state go to DIR/PREFIX-*.png.  Exit 0 when the
 // flow ran (the caller judges the outcome), 1 on a driver error.
 'use strict';
+// The pages load no web fonts (CSP default-src 'none'); Playwright's wait
+// for document.fonts.ready can stall a capture during a navigation.
+process.env.PW_TEST_SCREENSHOT_NO_FONTS_READY = '1';
 const fs = require('fs');
 const os = require('os');
 const net = require('net');
@@ -103,11 +106,19 @@ async function main() {
 	const shot = async (page, what) => {
 		if (!a.shots) return;
 		fs.mkdirSync(a.shots, { recursive: true });
-		try {
-			await page.screenshot({ path: path.join(a.shots, `${a.name}-${what}.png`),
-				fullPage: true, timeout: 15000 });
-		} catch (e) {
-			shotErrors.push(`${what}: ${e.message.split('\n')[0]}`);
+		// A page navigating while the shot is taken (the long-poll just
+		// moved it on) can stall the capture: one more try once it settled.
+		for (let attempt = 1; attempt <= 2; attempt++) {
+			try {
+				await page.screenshot({ path: path.join(a.shots, `${a.name}-${what}.png`),
+					fullPage: true, timeout: 15000 });
+				return;
+			} catch (e) {
+				if (attempt === 2)
+					shotErrors.push(`${what}: ${e.message.split('\n')[0]}`);
+				else
+					await page.waitForLoadState('load').catch(() => {});
+			}
 		}
 	};
 	try {
