@@ -1,71 +1,67 @@
-# netsim_lib.sh - shared by tests/sh/test_netsim_*.sh (sourced, not run).
-# TAP helpers, free loopback ports, starting and stopping one private
-# stkauth-netsim, and the scripted client build/tests/helpers/netsim_chat.
+# netsim_lib.sh - shared by the tests that run a private stkauth-netsim
+# (tests/sh/test_netsim_at*.sh, test_netsim_sub.sh, test_bridge_modem.sh,
+# test_bridge_smpp*.sh); sourced, not run, from the repository root.
+# Built on tests/helpers/testlib.sh (TAP, the scratch folder, free ports,
+# bounded waits, processes by pid); this file adds:
+#
+#   free_ports N            PORTS = N distinct free loopback TCP ports
+#   start_netsim CONFIG LOG start the daemon (pid NETSIM_PID, output in
+#                           LOG), wait (5 s) for "netsim: ready"; fails
+#                           when it exits or does not get ready
+#   stop_netsim             SIGTERM, 5 s, then KILL; the exit status in
+#                           NETSIM_RC
+#   chat_ok NAME TARGET     run the chat script on stdin with
+#                           build/tests/helpers/netsim_chat against TARGET;
+#                           one TAP line NAME, the chat's output as
+#                           comments when it failed
+#   post_faults PORT BODY   POST /faults on the control port; the answer
+
+. tests/helpers/testlib.sh
 
 NETSIM=${NETSIM:-build/bin/stkauth-netsim}
 CHAT=build/tests/helpers/netsim_chat
 PDU=build/bin/stkauth-pdu
-n=0
-failed=0
 NETSIM_PID=
-
-ok()    { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-
-# Run a chat script (stdin) against TARGET; TAP line named $1.
-chat_ok() {
-	local name=$1 target=$2 out
-	if out=$("$CHAT" "$target" 2>&1); then
-		ok "$name"
-	else
-		notok "$name"
-		printf '%s\n' "$out" | sed 's/^/# /'
-	fi
-}
-
-# free_ports N: N distinct free TCP ports on loopback.
-free_ports() {
-	local want=$1 got=0 p
-	for p in $(shuf -i 20000-59999 -n 400); do
-		if [ -z "$(ss -Htan "( sport = :$p )")" ]; then
-			echo "$p"
-			got=$((got + 1))
-			[ "$got" -eq "$want" ] && return 0
-		fi
-	done
-	return 1
-}
-
-# start_netsim CONFIG LOG: start the daemon and wait for "ready".
-start_netsim() {
-	"$NETSIM" -c "$1" -d >"$2" 2>&1 &
-	NETSIM_PID=$!
-	for _ in $(seq 100); do
-		grep -q "netsim: ready" "$2" 2>/dev/null && return 0
-		kill -0 "$NETSIM_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-# stop_netsim: SIGTERM, wait up to 5 s; the exit status in NETSIM_RC.
 NETSIM_RC=
+PORTS=()
+
+chat_ok() {	# NAME TARGET
+	local out st
+	out=$("$CHAT" "$2" 2>&1)
+	st=$?
+	ok $st "$1"
+	[ $st -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+}
+
+# (No $(...) around it: the ports handed out must survive the call.)
+free_ports() {	# N
+	local i
+	PORTS=()
+	for ((i = 0; i < $1; i++)); do
+		free_port || return 1
+		PORTS+=("$FREE")
+	done
+}
+
+_ns_settled() {	# LOG: ready, or no longer running
+	grep -q 'netsim: ready' "$1" 2>/dev/null || ! tl_alive "$NETSIM_PID"
+}
+
+start_netsim() {	# CONFIG LOG
+	: >"$2"
+	tl_spawn "$2" "$NETSIM" -c "$1" -d
+	NETSIM_PID=$SPAWNED
+	wait_for 5 _ns_settled "$2" && grep -q 'netsim: ready' "$2"
+}
+
 stop_netsim() {
 	[ -n "$NETSIM_PID" ] || return 0
-	kill -TERM "$NETSIM_PID" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$NETSIM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$NETSIM_PID" 2>/dev/null
-	wait "$NETSIM_PID" 2>/dev/null
+	tl_stop "$NETSIM_PID" 5
 	NETSIM_RC=$?
 	NETSIM_PID=
 }
 
-# post_faults PORT BODY: POST /faults; prints the answer.
-post_faults() {
+post_faults() {	# PORT BODY
 	curl -s --max-time 5 -X POST --data-binary "$2" \
 	    "http://127.0.0.1:$1/faults"
 }

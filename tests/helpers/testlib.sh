@@ -19,6 +19,11 @@
 #   tap_end                 print the plan (unless given first); status 0
 #                           when every line passed and the plan was kept
 #   tl_tail FILE [LINES] [TITLE]   the end of FILE as TAP comments
+# Test vectors
+#   tl_vector FILE CASE KEY  the value of KEY in the case named CASE of a
+#                           vector file in the format of
+#                           tests/unit/support_vectors.h, continuation
+#                           lines joined (their first word each)
 # Preconditions (print the TAP verdict and exit)
 #   tl_need TOOL...         skip the whole test unless every TOOL is there
 #   tl_need_root WHY        skip the whole test unless run as root
@@ -135,6 +140,26 @@ tap_end() {
 tl_tail() {	# FILE [LINES] [TITLE]
 	echo "# ${3:-$1}:"
 	tail -n "${2:-15}" "$1" 2>/dev/null | sed 's/^/#   /'
+}
+
+# ---- test vectors -----------------------------------------------------------
+
+# "name: CASE" opens a case, "KEY: VALUE" lines follow, an indented line
+# continues the last key, a blank line ends the case, "#" is a comment.
+tl_vector() {	# FILE CASE KEY
+	awk -v want="$2" -v key="$3" '
+		/^#/ { next }
+		/^[ \t]*$/ { name = ""; cur = ""; next }
+		/^[ \t]/ { if (cur != "") val[cur] = val[cur] $1; next }
+		{
+			k = $0; sub(/:.*/, "", k)
+			v = $0; sub(/^[^:]*:[ \t]*/, "", v)
+			if (k == "name") name = v
+			cur = (name == want) ? k : ""
+			if (cur != "") val[cur] = v
+		}
+		END { print val[key] }
+	' "$1"
 }
 
 # ---- preconditions ---------------------------------------------------------

@@ -10,27 +10,13 @@
 # repository root after "make all".
 set -u
 
+. tests/helpers/testlib.sh
+
 ADMIN=build/bin/stkauth-admin
-n=0
-failed=0
-ok()    { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-
-for need in sqlite3 jq; do
-	if ! command -v $need >/dev/null; then
-		echo "1..0 # SKIP $need missing (make deps installs it)"
-		exit 0
-	fi
-done
-
-T=$(mktemp -d /tmp/stkauth-admin.XXXXXX)
-LOCK_PID=
-cleanup() {
-	[ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+tl_need sqlite3 jq
+tl_built "$ADMIN"
+tl_begin admin
+T=$tmp
 DB=$T/server.db
 A() { "$ADMIN" --db "$DB" "$@"; }
 # rc EXPECTED CMD...: run, keep stdout/stderr in $T/out, $T/err
@@ -207,14 +193,16 @@ check "user del of an unknown account: exit 4" "rc 4 A user del alice"
 
 # ---- beside another writer: the busy timeout -------------------------------------------
 # sqlite3 holds the write lock for 1.5 s (as a long server transaction would)
-(echo 'BEGIN IMMEDIATE; INSERT INTO rate_counters VALUES ("k", 0, 0);'; sleep 1.5; echo 'COMMIT;') | sqlite3 "$DB" &
+# (with a busy timeout of its own: the probe below may hold the lock a moment)
+(echo '.timeout 2000'; echo 'BEGIN IMMEDIATE; INSERT INTO rate_counters VALUES ("k", 0, 0);'; sleep 1.5; echo 'COMMIT;') | sqlite3 "$DB" &
 LOCK_PID=$!
-sleep 0.3
+tl_track "$LOCK_PID"
+# until the write lock is held: another writer's BEGIN IMMEDIATE fails at once
+db_locked() { ! sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; }
+wait_for 5 db_locked
 check "with --busy-timeout 100 a locked database fails (exit 1)" "rc 1 A --busy-timeout 100 user add pat"
 check "with the default timeout it waits for the lock and succeeds" "rc 0 A user add pat"
 wait "$LOCK_PID"
-LOCK_PID=
 check "the other writer's transaction committed as well" "[ \"\$(q \"SELECT count(*) FROM rate_counters WHERE key = 'k'\")\" = 1 ]"
 
-echo "1..$n"
-exit $failed
+tap_end

@@ -17,46 +17,14 @@
 # Run from the repository root.
 set -u
 
-V=tests/vectors/authmsg
+. tests/helpers/testlib.sh
+
 VEC=$V/messages.txt
-n=0
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tl_need openssl xxd
+tl_begin auth-openssl
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-if ! command -v openssl >/dev/null 2>&1 || ! command -v xxd >/dev/null; then
-	echo "1..1"
-	echo "ok 1 # SKIP openssl or xxd not installed"
-	exit 0
-fi
-
-# field CASE KEY: the value of KEY in the vector case named CASE, with
-# continuation lines joined (support_vectors.h format).
-field() {
-	awk -v want="$1" -v key="$2" '
-		/^#/ { next }
-		/^[ \t]*$/ { name = ""; cur = ""; next }
-		/^[ \t]/ { if (cur != "") val[cur] = val[cur] $1; next }
-		{
-			k = $0; sub(/:.*/, "", k)
-			v = $0; sub(/^[^:]*:[ \t]*/, "", v)
-			if (k == "name") name = v
-			cur = (name == want) ? k : ""
-			if (cur != "") val[cur] = v
-		}
-		END { print val[key] }
-	' "$VEC"
-}
+# field CASE KEY: the value of KEY in the vector case named CASE.
+field() { tl_vector "$VEC" "$1" "$2"; }
 
 hex2bin() { tr -d ' \n' | xxd -r -p; }
 
@@ -69,7 +37,7 @@ der_int() {
 	printf '02%02x%s' $((${#h} / 2)) "$h"
 }
 
-echo "1..9"
+tap_plan 9
 
 # ---- RSA PKCS#1 v1.5 --------------------------------------------------
 c=response-rsa-pkcs1
@@ -149,4 +117,4 @@ ok $? "openssl mac HMAC-SHA256 gives the vector password ($pw)"
     -signature "$tmp/p1.sig" "$tmp/pss.dtbs" >/dev/null 2>&1
 ok $? "the PKCS#1 signature does not verify over another response's DTBS"
 
-[ $fails -eq 0 ]
+tap_end

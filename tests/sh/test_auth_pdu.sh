@@ -6,44 +6,16 @@
 # exit 1 for malformed input.  TAP output; run from the repository root.
 set -u
 
-PDU=${STKAUTH_PDU:-build/bin/stkauth-pdu}
-V=tests/vectors/authmsg
-n=0
-fails=0
+. tests/helpers/testlib.sh
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+PDU=${STKAUTH_PDU:-build/bin/stkauth-pdu}
 
 # hexof CASE: the joined hex of the vector case named CASE
-hexof() {
-	awk -v want="$1" '
-		/^#/ { next }
-		/^[ \t]*$/ { name = ""; cur = ""; next }
-		/^[ \t]/ { if (cur == "hex") h = h $1; next }
-		{
-			k = $0; sub(/:.*/, "", k)
-			v = $0; sub(/^[^:]*:[ \t]*/, "", v)
-			if (k == "name") name = v
-			cur = (name == want) ? k : ""
-			if (cur == "hex") h = v
-		}
-		END { print h }
-	' "$V/messages.txt"
-}
+hexof() { tl_vector "$V/messages.txt" "$1" hex; }
 
-if [ ! -x "$PDU" ]; then
-	echo "1..1"
-	echo "not ok 1 - $PDU not built (make all)"
-	exit 1
-fi
-echo "1..6"
+tl_built "$PDU"
+tl_begin auth-pdu
+tap_plan 6
 
 out=$("$PDU" decode --as auth-request "$(hexof request-gsm7)" 2>&1)
 [ "$out" = "$(cat $V/request-gsm7.decode.txt)" ]
@@ -54,31 +26,30 @@ out=$("$PDU" decode --as auth-response "$(hexof response-ecdsa-p256)" 2>&1)
 ok $? "auth-response vector decodes to the expected tree"
 
 req=$(hexof request-gsm7)
-out=$("$PDU" decode --as auth-request "${req}00" 2>/tmp/auth_pdu_err.$$)
+out=$("$PDU" decode --as auth-request "${req}00" 2>"$tmp/err")
 st=$?
-err=$(cat /tmp/auth_pdu_err.$$)
+err=$(cat "$tmp/err")
 [ $st -eq 1 ] && [ -z "$out" ] &&
     [ "$err" = "stkauth-pdu: malformed auth-request: REQUEST at offset 60: trailing bytes after the end" ]
 ok $? "trailing byte: exit 1, REQUEST at offset 60 named, nothing on stdout"
 
-out=$("$PDU" decode --as auth-request "02${req:2}" 2>/tmp/auth_pdu_err.$$)
+out=$("$PDU" decode --as auth-request "02${req:2}" 2>"$tmp/err")
 st=$?
-grep -q "VERSION at offset 0" /tmp/auth_pdu_err.$$ && [ $st -eq 1 ] &&
+grep -q "VERSION at offset 0" "$tmp/err" && [ $st -eq 1 ] &&
     [ -z "$out" ]
 ok $? "unknown version named at offset 0"
 
 resp=$(hexof response-rsa-pkcs1)
-out=$("$PDU" decode --as auth-response "${resp:0:4}06${resp:6}" 2>/tmp/auth_pdu_err.$$)
+out=$("$PDU" decode --as auth-response "${resp:0:4}06${resp:6}" 2>"$tmp/err")
 st=$?
-grep -q "DECISION at offset 2: invalid value" /tmp/auth_pdu_err.$$ &&
+grep -q "DECISION at offset 2: invalid value" "$tmp/err" &&
     [ $st -eq 1 ] && [ -z "$out" ]
 ok $? "decision outside the table named at offset 2"
 
-out=$("$PDU" decode --as auth-response "${resp:0:200}" 2>/tmp/auth_pdu_err.$$)
+out=$("$PDU" decode --as auth-response "${resp:0:200}" 2>"$tmp/err")
 st=$?
-grep -q "SIGNATURE at offset 33: input truncated" /tmp/auth_pdu_err.$$ &&
+grep -q "SIGNATURE at offset 33: input truncated" "$tmp/err" &&
     [ $st -eq 1 ] && [ -z "$out" ]
 ok $? "truncated signature named at offset 33"
-rm -f /tmp/auth_pdu_err.$$
 
-[ $fails -eq 0 ]
+tap_end

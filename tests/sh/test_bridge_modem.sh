@@ -11,12 +11,12 @@ set -u -o pipefail
 . tests/helpers/netsim_lib.sh
 DRIVE=build/tests/helpers/bridge_modem_drive
 
-echo "1..26"
-T=$(mktemp -d /tmp/stkauth-bridge-modem.XXXXXX)
-cleanup() { stop_netsim; [ -n "${KEEP:-}" ] && cp -r "$T" /tmp/bridge-modem-test; rm -rf "$T"; }
-trap cleanup EXIT
+tap_plan 26
+tl_begin bridge-modem
+T=$tmp
 
-read -r SUBP HTTPP P0 P1 P2 P3 <<<"$(free_ports 6 | tr '\n' ' ')"
+free_ports 6
+read -r SUBP HTTPP P0 P1 P2 P3 <<<"${PORTS[*]}"
 cat >"$T/ns.ini" <<EOF
 [network]
 subscriber_listen = 127.0.0.1:$SUBP
@@ -127,11 +127,11 @@ check "check() rejects a bad PIN without showing it" \
     'grep -q "m.pin = <hidden>: a PIN is 4 to 8 digits" <<<"$out" && ! grep -q 12a4 <<<"$out"'
 
 if ! start_netsim "$T/ns.ini" "$T/ns.log"; then
-	notok "netsim starts"
+	ok 1 "netsim starts"
 	sed 's/^/# /' "$T/ns.log"
 	exit 1
 fi
-ok "netsim starts"
+ok 0 "netsim starts"
 
 # --- sending over the pool ---
 out=$(drive -t pool -n 10 --wait-up 2 --timeout 15 --metrics -d)
@@ -169,6 +169,7 @@ subscriber() {	# subscriber SECONDS [MO-HEX...]
 	} >"$T/sub.script"
 	timeout "$secs" "$CHAT" "127.0.0.1:$SUBP" <"$T/sub.script" >/dev/null 2>&1 &
 	SUB_PID=$!
+	tl_track "$SUB_PID"
 }
 subscriber_wait() { wait "$SUB_PID" 2>/dev/null; }
 MO0=$("$PDU" sms-submit --to +491710000001 --text "to gsm0")
@@ -255,4 +256,4 @@ check "drain reports done once nothing is in flight" \
 
 stop_netsim
 check "netsim stopped cleanly" '[ "$NETSIM_RC" -eq 0 ]'
-exit $failed
+tap_end

@@ -27,16 +27,12 @@ for b in "$DRIVE" "$NETSIM" "$PDU"; do
 		exit 0
 	fi
 done
-TMP=$(mktemp -d)
+tl_begin bridge-smpp
+TMP=$tmp
 PHONE_PID=
-cleanup() {
-	[ -n "$PHONE_PID" ] && kill "$PHONE_PID" 2>/dev/null
-	stop_netsim
-	[ -n "${BRIDGE_SMPP_KEEP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
 
-read -r SUB SMPP CTL < <(free_ports 3 | tr '\n' ' ')
+free_ports 3
+read -r SUB SMPP CTL <<<"${PORTS[*]}"
 PHONE=+491700000001
 cat >"$TMP/netsim.ini" <<EOF
 [network]
@@ -63,9 +59,9 @@ addresses = +4912346
 window = 3
 EOF
 if ! start_netsim "$TMP/netsim.ini" "$TMP/netsim.log"; then
-	echo "not ok 1 - stkauth-netsim starts"
+	ok 1 "stkauth-netsim starts"
 	sed 's/^/# /' "$TMP/netsim.log"
-	echo "1..1"
+	tap_end
 	exit 1
 fi
 
@@ -103,14 +99,14 @@ phone() {
 	done
 	exec 7>&-
 }
-start_phone() { phone "$@" & PHONE_PID=$!; }
-wait_phone() { kill "$PHONE_PID" 2>/dev/null; wait "$PHONE_PID" 2>/dev/null; PHONE_PID=; }
+start_phone() { phone "$@" & PHONE_PID=$!; tl_track "$PHONE_PID"; }
+wait_phone() { tl_stop "$PHONE_PID" 2; PHONE_PID=; }
 
 # ---- the section check ----
 if "$DRIVE" -n $BASE >"$TMP/n.out" 2>&1 && grep -q '^ok' "$TMP/n.out"; then
-	ok "-n accepts a complete section"
+	ok 0 "-n accepts a complete section"
 else
-	notok "-n accepts a complete section"; show "$TMP/n.out"
+	ok 1 "-n accepts a complete section"; show "$TMP/n.out"
 fi
 check "-n: host is required" \
     '"$DRIVE" -n port=1 system_id=x | grep -q "error: host: missing"'
@@ -135,9 +131,9 @@ drive send --to "$PHONE" --count 20 --report --expect-rx 20 --metrics \
 rc=$?
 wait_phone
 if [ "$rc" -eq 0 ] && [ "$(cnt '^sent ' "$TMP/send.out")" -eq 20 ]; then
-	ok "20 messages sent through window 5"
+	ok 0 "20 messages sent through window 5"
 else
-	notok "20 messages sent through window 5 (exit $rc)"; show "$TMP/send.out"
+	ok 1 "20 messages sent through window 5 (exit $rc)"; show "$TMP/send.out"
 fi
 check "the phone got 20 SMS-DELIVER" \
     '[ "$(cnt "^MT " "$TMP/phone1.out")" -eq 20 ]'
@@ -176,9 +172,9 @@ wait_phone
 if [ "$rc" -eq 0 ] && grep -q '^rejected-rx' "$TMP/redeliver.out" &&
     grep -q 'received SMS-DELIVER' "$TMP/redeliver.out" &&
     grep -q 'deliver_sm seq [0-9]* refused: ESME_RX_T_APPN' "$TMP/netsim.log"; then
-	ok "not stored -> deliver_sm_resp ESME_RX_T_APPN, redelivered, stored"
+	ok 0 "not stored -> deliver_sm_resp ESME_RX_T_APPN, redelivered, stored"
 else
-	notok "not stored -> ESME_RX_T_APPN and redelivery"; show "$TMP/redeliver.out"
+	ok 1 "not stored -> ESME_RX_T_APPN and redelivery"; show "$TMP/redeliver.out"
 fi
 
 # ---- the window: never more outstanding than configured ----
@@ -216,6 +212,7 @@ check "dropped connections: in-flight messages failed temporary" \
 faults 'smsc.bind_refuse_pct=100'
 (sleep 1; faults 'smsc.bind_refuse_pct=0') &
 FIXER=$!
+tl_track "$FIXER"
 drive refuse --to "$PHONE" --count 5
 wait "$FIXER"
 check "bind refusals: retried until bound, 5 sent" \
@@ -236,6 +233,7 @@ check "slow SMSC: the late submit_sm_resp is recognised as such" \
 faults 'smsc.delay_ms=0'
 (sleep 1; faults 'smsc.delay_ms=2500'; sleep 2.5; faults 'smsc.delay_ms=0') &
 FIXER=$!
+tl_track "$FIXER"
 timeout 10 "$DRIVE" $BASE --expect-rx 1 --timeout 5 enquire_link=300ms \
     response_timeout=500ms >"$TMP/hang.out" 2>"$TMP/hang.err"
 wait "$FIXER"
@@ -246,6 +244,7 @@ check "unanswered enquire_link: closed and reconnected" \
 start_phone 6 "$TMP/phone4.out"
 (sleep 1.5; faults 'smsc.drop_all=1') &
 DROPPER=$!
+tl_track "$DROPPER"
 drive txrx --to "$PHONE" --count 3 --linger 2500 bind=tx+rx
 wait "$DROPPER"
 wait_phone
@@ -282,5 +281,4 @@ check "stkauth-netsim is still running" 'kill -0 "$NETSIM_PID"'
 # driver's stderr also carries ASan / LSan / UBSan reports.
 check "no sanitizer report from the driver" \
     '! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$TMP"/*.err'
-echo "1..$n"
-exit "$failed"
+tap_end

@@ -35,31 +35,17 @@ if [ ! -d tests/npm/node_modules/smpp ] &&
 	echo "1..0 # SKIP npm ci --prefix tests/npm failed"
 	exit 0
 fi
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	stop_netsim
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+tl_begin bridge-smpp-interop
+TMP=$tmp
 show() { sed 's/^/# /' "$1" | tail -"${2:-15}"; }
 
-# wait_for FILE TEXT: up to 5 s.
-wait_for() {
-	for _ in $(seq 50); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # ---- node-smpp as the SMSC ----
-read -r P1 P2 SUB SMPP TLSP < <(free_ports 5 | tr '\n' ' ')
+free_ports 5
+read -r P1 P2 SUB SMPP TLSP <<<"${PORTS[*]}"
 node tests/npm/bridge_smpp_smsc.js "$P1" normal >"$TMP/node.out" 2>&1 &
 NODE=$!
-PIDS+=("$NODE")
-wait_for "$TMP/node.out" listening
+tl_track "$NODE"
+wait_log "$TMP/node.out" listening 1 5
 timeout 30 "$DRIVE" host=127.0.0.1 port="$P1" system_id=bank password=secret \
     system_type=stkauth source_addr=+4912345 reconnect_min=100ms \
     throttle_pause=100ms --to +37255500001 --count 3 --report --retry \
@@ -69,15 +55,15 @@ wait "$NODE"
 nrc=$?
 while IFS= read -r line; do
 	case $line in
-	"ok - "*) ok "node-smpp: ${line#ok - }" ;;
-	"not ok - "*) notok "node-smpp: ${line#not ok - }" ;;
+	"ok - "*) ok 0 "node-smpp: ${line#ok - }" ;;
+	"not ok - "*) ok 1 "node-smpp: ${line#not ok - }" ;;
 	esac
 done <"$TMP/node.out"
 check "node-smpp: the SMSC script ran to its end" '[ "$nrc" -eq 0 ] && grep -q "^end" "$TMP/node.out"'
 if [ "$rc" -eq 0 ] && [ "$(grep -c '^sent ' "$TMP/drive.out")" -eq 3 ]; then
-	ok "transport: 3 sent, after a throttled first attempt"
+	ok 0 "transport: 3 sent, after a throttled first attempt"
 else
-	notok "transport: 3 sent (exit $rc)"; show "$TMP/drive.out"; show "$TMP/drive.err"
+	ok 1 "transport: 3 sent (exit $rc)"; show "$TMP/drive.out"; show "$TMP/drive.err"
 fi
 check "transport: failed 1 throttled ESME_RTHROTTLED" \
     'grep -q "^failed 1 throttled ESME_RTHROTTLED" "$TMP/drive.out"'
@@ -94,8 +80,8 @@ check "transport: the unmappable deliver_sm is logged" \
 
 node tests/npm/bridge_smpp_smsc.js "$P2" garbage >"$TMP/garbage.out" 2>&1 &
 NODE=$!
-PIDS+=("$NODE")
-wait_for "$TMP/garbage.out" listening
+tl_track "$NODE"
+wait_log "$TMP/garbage.out" listening 1 5
 timeout 10 "$DRIVE" host=127.0.0.1 port="$P2" system_id=bank password=secret \
     system_type=stkauth --expect-rx 1 --timeout 2 >"$TMP/g.out" 2>"$TMP/g.err"
 wait "$NODE"
@@ -131,11 +117,8 @@ check "a test CA and a server certificate for 127.0.0.1" '[ -s "$TMP/srv.pem" ]'
 start_netsim "$TMP/netsim.ini" "$TMP/netsim.log"
 socat "OPENSSL-LISTEN:$TLSP,bind=127.0.0.1,reuseaddr,fork,cert=$TMP/srv.pem,key=$TMP/srv.key,verify=0" \
     "TCP:127.0.0.1:$SMPP" 2>"$TMP/socat.err" &
-PIDS+=("$!")
-for _ in $(seq 50); do
-	ss -Htln "( sport = :$TLSP )" | grep -q . && break
-	sleep 0.1
-done
+tl_track "$!"
+wait_port "$TLSP" 5
 TLSKV="host=127.0.0.1 port=$TLSP system_id=bank password=secret tls=yes"
 timeout 20 "$DRIVE" $TLSKV ca="$TMP/testca.pem" --to +491700000001 --count 2 \
     >"$TMP/tls.out" 2>"$TMP/tls.err"
@@ -149,5 +132,4 @@ check "TLS: a plain remote host needs tls or plain_remote" \
     '"$DRIVE" -n host=smsc.example system_id=bank | grep -q "not loopback"'
 check "no sanitizer report from the driver" \
     '! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$TMP"/*.err'
-echo "1..$n"
-exit "$failed"
+tap_end

@@ -8,12 +8,12 @@
 set -u
 . tests/helpers/netsim_lib.sh
 
-echo "1..37"
-T=$(mktemp -d /tmp/stkauth-netsim-at.XXXXXX)
-cleanup() { stop_netsim; [ -n "${KEEP:-}" ] && cp "$T/log" /tmp/netsim-test.log; rm -rf "$T"; }
-trap cleanup EXIT
+tap_plan 37
+tl_begin netsim-at
+T=$tmp
 
-read -r SUBP HTTPP M1P <<<"$(free_ports 3 | tr '\n' ' ')"
+free_ports 3
+read -r SUBP HTTPP M1P <<<"${PORTS[*]}"
 SUB=127.0.0.1:$SUBP
 M1=127.0.0.1:$M1P
 cat >"$T/ns.ini" <<EOF
@@ -45,11 +45,11 @@ check "check-config rejects a non-E.164 modem MSISDN with its line" \
     'grep -q "bad2.ini:2: msisdn" <<<"$out"'
 
 if ! start_netsim "$T/ns.ini" "$T/log"; then
-	notok "daemon starts"
+	ok 1 "daemon starts"
 	sed 's/^/# /' "$T/log"
 	exit 1
 fi
-ok "daemon starts"
+ok 0 "daemon starts"
 
 # --- basic and extended commands, result codes ---
 chat_ok "AT, ATE0, ATI, +CGMI/+CGMM/+CGSN on one line, echo honoured" \
@@ -140,6 +140,7 @@ sleep 300
 EOF
 "$CHAT" "$SUB" <"$T/sub1.chat" >"$T/sub1.out" 2>&1 &
 SUBCHAT=$!
+tl_track "$SUBCHAT"
 sleep 0.3
 chat_ok "+CMGS=<len>: prompt, PDU with empty SCA, Ctrl-Z, +CMGS: <mr>" \
     "$M1" <<EOF
@@ -179,6 +180,7 @@ EOF
 (printf 'send ATTACH +491700000001\\n\nmatch MT ([0-9]+) \nsend MT-ACK $1\\n\nsleep 500\n' |
     "$CHAT" "$SUB" >/dev/null 2>&1) &
 SUBCHAT=$!
+tl_track "$SUBCHAT"
 sleep 0.3
 CDS=$("$CHAT" "$M1" <"$T/cds.chat" 2>"$T/cds.err" | tail -1)
 wait "$SUBCHAT"
@@ -205,6 +207,7 @@ EOF
 (printf 'send ATTACH +491700000001\\n\nmatch MT ([0-9]+) \nsend MT-ACK $1\\n\nsleep 500\n' |
     "$CHAT" "$SUB" >/dev/null 2>&1) &
 SUBCHAT=$!
+tl_track "$SUBCHAT"
 sleep 0.3
 CDSI=$("$CHAT" "$M1" <"$T/cdsi.chat" 2>"$T/cdsi.err" | tail -1)
 wait "$SUBCHAT"
@@ -282,6 +285,7 @@ print $1 $2
 EOF
 "$CHAT" "$M1" <"$T/cmt.chat" >"$T/cmt.out" 2>&1 &
 CMTCHAT=$!
+tl_track "$CMTCHAT"
 sleep 0.4
 phone_mo "phone to modem"
 wait "$CMTCHAT"
@@ -303,6 +307,7 @@ print $1
 EOF
 "$CHAT" "$M1" <"$T/cmti.chat" >"$T/cmti.out" 2>&1 &
 CMTICHAT=$!
+tl_track "$CMTICHAT"
 sleep 0.4
 phone_mo "stored one"
 wait "$CMTICHAT"
@@ -371,9 +376,10 @@ expect \r\nOK\r\n
 EOF
 "$CHAT" "$M1" <"$T/cnma.chat" >"$T/cnma.out" 2>&1 &
 CNMACHAT=$!
+tl_track "$CNMACHAT"
 sleep 0.4
 phone_mo "ack me"
-if wait "$CNMACHAT"; then ok "+CSMS=1: +CMT then +CNMA acknowledges (340 when nothing is pending)"; else notok "+CSMS=1: +CMT then +CNMA"; sed 's/^/# /' "$T/cnma.out"; fi
+if wait "$CNMACHAT"; then ok 0 "+CSMS=1: +CMT then +CNMA acknowledges (340 when nothing is pending)"; else ok 1 "+CSMS=1: +CMT then +CNMA"; sed 's/^/# /' "$T/cnma.out"; fi
 check "the acknowledged +CMT counted as delivered" \
     'grep -q "delivered to modem:m1" "$T/log"'
 
@@ -406,6 +412,7 @@ expect OK\r\n
 EOF
 (printf 'send ATE0\\r\nexpect OK\\r\\n\nsleep 800\n' | "$CHAT" "$M1" >/dev/null 2>&1) &
 HOLD=$!
+tl_track "$HOLD"
 sleep 0.3
 chat_ok "second client gets BUSY" "$M1" <<'EOF'
 expect BUSY
@@ -422,4 +429,4 @@ check "debug log shows decoded PDUs" \
 
 stop_netsim
 check "SIGTERM stops the daemon cleanly (exit 0)" '[ "$NETSIM_RC" = 0 ]'
-exit $failed
+tap_end

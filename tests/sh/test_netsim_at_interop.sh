@@ -8,16 +8,13 @@
 set -u
 . tests/helpers/netsim_lib.sh
 
-if ! command -v gammu >/dev/null; then
-	echo "1..0 # SKIP gammu not installed (make deps)"
-	exit 0
-fi
-echo "1..9"
-T=$(mktemp -d /tmp/stkauth-netsim-gammu.XXXXXX)
-cleanup() { stop_netsim; [ -n "${KEEP:-}" ] && cp "$T/log" /tmp/netsim-test.log; rm -rf "$T"; }
-trap cleanup EXIT
+tl_need gammu
+tap_plan 9
+tl_begin netsim-gammu
+T=$tmp
 
-read -r SUBP M1P <<<"$(free_ports 2 | tr '\n' ' ')"
+free_ports 2
+read -r SUBP M1P <<<"${PORTS[*]}"
 SUB=127.0.0.1:$SUBP
 cat >"$T/ns.ini" <<EOF
 [network]
@@ -42,11 +39,11 @@ EOF
 GAMMU="timeout 60 gammu -c $T/gammurc"
 
 if ! start_netsim "$T/ns.ini" "$T/log"; then
-	notok "daemon starts"
+	ok 1 "daemon starts"
 	sed 's/^/# /' "$T/log"
 	exit 1
 fi
-ok "daemon starts with a pty modem"
+ok 0 "daemon starts with a pty modem"
 
 out=$($GAMMU identify 2>&1)
 check "gammu identify reads manufacturer, model, IMEI and IMSI" \
@@ -64,6 +61,7 @@ sleep 200
 EOF
 "$CHAT" "$SUB" <"$T/recv.chat" >"$T/recv.out" 2>&1 &
 R=$!
+tl_track "$R"
 sleep 0.3
 out=$($GAMMU sendsms TEXT +491700000001 -text "Hello from Gammu" 2>&1)
 check "gammu sendsms succeeds and reports the message reference" \
@@ -88,6 +86,7 @@ sleep 200
 EOF
 "$CHAT" "$SUB" <"$T/recv2.chat" >"$T/recv2.out" 2>&1 &
 R=$!
+tl_track "$R"
 sleep 0.3
 LONGTEXT=$(printf 'netsim%.0s' $(seq 40))
 out=$($GAMMU sendsms TEXT +491700000001 -len 240 -text "$LONGTEXT" 2>&1)
@@ -116,4 +115,4 @@ check "gammu deleteallsms empties the store" \
 
 stop_netsim
 check "the daemon stops cleanly" '[ "$NETSIM_RC" = 0 ]'
-exit $failed
+tap_end

@@ -8,12 +8,12 @@
 set -u
 . tests/helpers/netsim_lib.sh
 
-echo "1..34"
-T=$(mktemp -d /tmp/stkauth-netsim-sub.XXXXXX)
-cleanup() { stop_netsim; [ -n "${KEEP:-}" ] && cp "$T/log" /tmp/netsim-test.log; rm -rf "$T"; }
-trap cleanup EXIT
+tap_plan 34
+tl_begin netsim-sub
+T=$tmp
 
-read -r SUBP HTTPP M1P M2P <<<"$(free_ports 4 | tr '\n' ' ')"
+free_ports 4
+read -r SUBP HTTPP M1P M2P <<<"${PORTS[*]}"
 SUB=127.0.0.1:$SUBP
 M1=127.0.0.1:$M1P
 M2=127.0.0.1:$M2P
@@ -45,11 +45,11 @@ modem.m2.sim_busy_ms = 800
 EOF
 
 if ! start_netsim "$T/ns.ini" "$T/log"; then
-	notok "daemon starts"
+	ok 1 "daemon starts"
 	sed 's/^/# /' "$T/log"
 	exit 1
 fi
-ok "daemon starts"
+ok 0 "daemon starts"
 
 submit() {	# submit TO TEXT [more stkauth-pdu options]
 	local to=$1 text=$2
@@ -86,6 +86,7 @@ EOF
 (printf 'send ATTACH +491700000001\\n\nexpect OK ATTACH\nsleep 800\n' |
     "$CHAT" "$SUB" >/dev/null 2>&1) &
 HOLD=$!
+tl_track "$HOLD"
 sleep 0.3
 chat_ok "a second ATTACH of the same MSISDN is ERR 409" "$SUB" <<'EOF'
 send ATTACH +491700000001\n
@@ -111,7 +112,7 @@ if command -v socat >/dev/null; then
 	check "Unix socket subscriber access" \
 	    '[ "$(printf "PING\n" | timeout 3 socat -t1 - UNIX-CONNECT:$T/sub.sock)" = PONG ]'
 else
-	ok "Unix socket subscriber access # SKIP socat missing"
+	ok 0 "Unix socket subscriber access # SKIP socat missing"
 fi
 
 # --- phone to phone with a status report, CR LF tolerated ---
@@ -126,6 +127,7 @@ sleep 200
 EOF
 "$CHAT" "$SUB" <"$T/recv2.chat" >"$T/recv2.out" 2>&1 &
 R=$!
+tl_track "$R"
 sleep 0.3
 cat >"$T/send1.chat" <<EOF
 send ATTACH +491700000001\n
@@ -161,8 +163,8 @@ if command -v tshark >/dev/null && command -v text2pcap >/dev/null; then
 	check "tshark decodes the SMS-STATUS-REPORT: TP-MTI, TP-RA, TP-MR" \
 	    'grep -qE "^2\|\|491700000002\|\|[0-9]+$" <<<"$ts"'
 else
-	ok "tshark SMS-DELIVER check # SKIP tshark not installed"
-	ok "tshark SMS-STATUS-REPORT check # SKIP tshark not installed"
+	ok 0 "tshark SMS-DELIVER check # SKIP tshark not installed"
+	ok 0 "tshark SMS-STATUS-REPORT check # SKIP tshark not installed"
 fi
 
 # TP-PID, TP-DCS and the UDH survive (an 8-bit class 2 SIM data download).
@@ -176,6 +178,7 @@ print \$2
 EOF
 "$CHAT" "$SUB" <"$T/pid.chat" >"$T/pid.out" 2>&1 &
 R=$!
+tl_track "$R"
 sleep 0.3
 printf 'send ATTACH +491700000001\\n\nexpect OK\nsend MO 1 %s\\n\nexpect MO-RESULT 1 OK\n' "$S" |
     "$CHAT" "$SUB" >/dev/null 2>&1
@@ -188,7 +191,7 @@ check "TP-PID 0x7F, TP-DCS 0xF6 and the UDH (IEI 0x70) are preserved" \
 S=$(submit +491700000003 "stored for three")
 printf 'send ATTACH +491700000001\\n\nexpect OK\nsend MO 9 %s\\n\nexpect MO-RESULT 9 OK\n' "$S" |
     "$CHAT" "$SUB" >/dev/null 2>&1
-ok "MO to a detached subscriber is accepted"
+ok $? "MO to a detached subscriber is accepted"
 sleep 0.5
 chat_ok "stored MT is delivered right after ATTACH's OK" "$SUB" <<'EOF'
 send ATTACH +491700000003\n
@@ -274,6 +277,7 @@ EOF
 }
 ( sleep 0.3; send_segments ) &
 bg=$!
+tl_track "$bg"
 order=$(recv_two | tr '\n' ' ')
 echo "# segments arrived in order: $order"
 wait "$bg"
@@ -283,6 +287,7 @@ check "reorder fault set at run time: POST /faults answers ok" \
     '[ "$(post_faults "$HTTPP" "path.subscriber->subscriber.reorder_ms = 700")" = "ok 1" ]'
 ( sleep 0.3; send_segments ) &
 bg=$!
+tl_track "$bg"
 order=$(recv_two | tr '\n' ' ')
 echo "# segments arrived in order: $order"
 wait "$bg"
@@ -299,6 +304,7 @@ mo_once() {
 post_faults "$HTTPP" "path.*->subscriber.delay_ms=1500" >/dev/null
 ( sleep 0.3; mo_once ) &
 bg=$!
+tl_track "$bg"
 chat_ok "delay_ms: no MT for a second, then it arrives" "$SUB" <<'EOF'
 send ATTACH +491700000002\n
 expect OK ATTACH
@@ -310,6 +316,7 @@ wait "$bg"
 post_faults "$HTTPP" $'path.*->subscriber.delay_ms=0\npath.subscriber->*.loss_pct=100' >/dev/null
 ( sleep 0.3; mo_once ) &
 bg=$!
+tl_track "$bg"
 chat_ok "loss_pct=100: the MO is accepted but never delivered" "$SUB" <<'EOF'
 send ATTACH +491700000002\n
 expect OK ATTACH
@@ -319,6 +326,7 @@ wait "$bg"
 post_faults "$HTTPP" $'path.subscriber->*.loss_pct=0\npath.subscriber->subscriber.dup_pct=100' >/dev/null
 ( sleep 0.3; mo_once ) &
 bg=$!
+tl_track "$bg"
 chat_ok "dup_pct=100: the MT arrives twice" "$SUB" <<'EOF'
 send ATTACH +491700000002\n
 expect OK ATTACH
@@ -374,11 +382,12 @@ expect \r\nOK\r\n
 EOF
 "$CHAT" "$M1" <"$T/hang.chat" >"$T/hang.out" 2>&1 &
 H=$!
+tl_track "$H"
 sleep 0.3
 post_faults "$HTTPP" "modem.m1.hang=1" >/dev/null
 sleep 1.2
 post_faults "$HTTPP" "modem.m1.hang=0" >/dev/null
-if wait "$H"; then ok "hang fault observed and cleared"; else notok "hang fault"; sed 's/^/# /' "$T/hang.out"; fi
+if wait "$H"; then ok 0 "hang fault observed and cleared"; else ok 1 "hang fault"; sed 's/^/# /' "$T/hang.out"; fi
 
 cat >"$T/drop.chat" <<'EOF'
 send ATE0\r
@@ -388,9 +397,10 @@ eof
 EOF
 "$CHAT" "$M1" <"$T/drop.chat" >"$T/drop.out" 2>&1 &
 D=$!
+tl_track "$D"
 sleep 0.3
 post_faults "$HTTPP" "modem.m1.drop=1" >/dev/null
-if wait "$D"; then ok "drop: the modem closes its TCP connection"; else notok "drop fault"; sed 's/^/# /' "$T/drop.out"; fi
+if wait "$D"; then ok 0 "drop: the modem closes its TCP connection"; else ok 1 "drop fault"; sed 's/^/# /' "$T/drop.out"; fi
 chat_ok "after a drop the modem accepts a new client" "$M1" <<'EOF'
 send AT\r
 expect OK\r\n
@@ -426,4 +436,4 @@ check "/metrics shows lost, delivered and expired messages" \
 
 stop_netsim
 check "SIGTERM stops the daemon cleanly (exit 0)" '[ "$NETSIM_RC" = 0 ]'
-exit $failed
+tap_end

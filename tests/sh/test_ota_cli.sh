@@ -5,19 +5,10 @@
 # the repository root after "make all".
 set -u
 
-P=build/bin/stkauth-pdu
-n=0
-fails=0
+. tests/helpers/testlib.sh
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+P=build/bin/stkauth-pdu
+tl_built "$P"
 
 K1=300102030405060708090a0b0c0d0e0f	# pySim OTA_KEYSET_SJA5_SAMPLES
 K2=301102030405060708090a0b0c0d0e0f
@@ -109,5 +100,4 @@ out=$($P decode "$tpdu")
 [[ "$out" == *"command-packet: TS 102 225"* && "$out" == *"TAR: B00011"* ]]
 ok $? "decode of an SMS-PP download shows the nested command packet"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

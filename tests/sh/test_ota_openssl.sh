@@ -13,26 +13,10 @@
 # TAP output; run from the repository root.
 set -u
 
-n=0
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/helpers/testlib.sh
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-if ! command -v openssl >/dev/null 2>&1 || ! command -v xxd >/dev/null; then
-	echo "1..1"
-	echo "ok 1 # SKIP openssl or xxd not installed"
-	exit 0
-fi
+tl_need openssl xxd
+tl_begin ota-openssl
 
 # One line per case: type|name|spi|kic|kid|kic-key|kid-key|data|packet
 cases() {
@@ -137,5 +121,4 @@ done < <(cases)
 # At least the pySim CC cases and the computed DES/3DES-3KEY/AES ones.
 [ "$checked" -ge 12 ]
 ok $? "checked $checked CC packets"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

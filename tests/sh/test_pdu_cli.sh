@@ -6,33 +6,17 @@
 # STKAUTH_PDU overrides the binary.
 set -u
 
+. tests/helpers/testlib.sh
+
 PDU=${STKAUTH_PDU:-build/bin/stkauth-pdu}
 VEC=tests/vectors/pdu-cli
-n=0
-fails=0
 
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+tl_built "$PDU"
+tl_begin pdu-cli
 
-if [ ! -x "$PDU" ]; then
-	echo "1..1"
-	echo "not ok 1 - $PDU not built (make all)"
-	exit 1
-fi
-
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-# run ARGS...: the tool's stdout in $TMP/out, stderr in $TMP/err, status $rc.
+# run ARGS...: the tool's stdout in $tmp/out, stderr in $tmp/err, status $rc.
 run() {
-	"$PDU" "$@" >"$TMP/out" 2>"$TMP/err"
+	"$PDU" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 
@@ -43,14 +27,14 @@ for f in "$VEC"/*.txt; do
 	while IFS= read -r line; do
 		args+=("${line#\# arg: }")
 	done < <(grep '^# arg: ' "$f")
-	grep -v '^#' "$f" >"$TMP/expected"
+	grep -v '^#' "$f" >"$tmp/expected"
 	run "${args[@]}"
-	if [ $rc -eq 0 ] && diff -u "$TMP/expected" "$TMP/out" >"$TMP/diff"
+	if [ $rc -eq 0 ] && diff -u "$tmp/expected" "$tmp/out" >"$tmp/diff"
 	then
 		ok 0 "vector $(basename "$f")"
 	else
 		ok 1 "vector $(basename "$f") (exit $rc)"
-		sed 's/^/# /' "$TMP/diff" "$TMP/err" | head -40
+		sed 's/^/# /' "$tmp/diff" "$tmp/err" | head -40
 	fi
 done
 
@@ -111,10 +95,10 @@ ok $? "deliver default SCTS is now in UTC ($scts)"
 # 8-bit user data and header come back byte for byte.
 hex=$("$PDU" sms-deliver --from +4915112345678 --pid 7F --dcs F6 \
     --udh 027000 --ud 0011223344 --scts 2026-11-23T18:43:35+01:00)
-"$PDU" decode "$hex" >"$TMP/tree"
-grep -qx '    body: 5 octets: 0011223344' "$TMP/tree" &&
-    grep -qx '  TP-PID: 0x7f ((U)SIM data download)' "$TMP/tree" &&
-    grep -q '^      IE: 0x70 ' "$TMP/tree"
+"$PDU" decode "$hex" >"$tmp/tree"
+grep -qx '    body: 5 octets: 0011223344' "$tmp/tree" &&
+    grep -qx '  TP-PID: 0x7f ((U)SIM data download)' "$tmp/tree" &&
+    grep -q '^      IE: 0x70 ' "$tmp/tree"
 ok $? "deliver 8-bit SIM download: body, PID and IEI 0x70 decoded"
 
 # gsm7 encode | decode, the whole default alphabet and extension table.
@@ -157,8 +141,8 @@ ok $? "--srr sets TP-SRR, --mr 200 sets TP-MR 0xC8"
 # --from on sms-submit: checked, not encoded, a note on stderr.
 a=$("$PDU" sms-submit --to 1 --text x 2>/dev/null)
 run sms-submit --to 1 --from +4912345 --text x
-[ $rc -eq 0 ] && [ "$(cat "$TMP/out")" = "$a" ] &&
-    grep -q 'not encoded' "$TMP/err"
+[ $rc -eq 0 ] && [ "$(cat "$tmp/out")" = "$a" ] &&
+    grep -q 'not encoded' "$tmp/err"
 ok $? "sms-submit --from is accepted, not encoded, noted"
 run sms-submit --to 1 --from "" --text x
 [ $rc -eq 1 ]
@@ -178,11 +162,11 @@ bad() {	# bad DESCRIPTION EXPECTED-STDERR ARGS...
 	local what=$1 want=$2
 	shift 2
 	run "$@"
-	[ $rc -eq 1 ] && [ ! -s "$TMP/out" ] &&
-	    [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
-	    [ "$(cat "$TMP/err")" = "$want" ]
+	[ $rc -eq 1 ] && [ ! -s "$tmp/out" ] &&
+	    [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	    [ "$(cat "$tmp/err")" = "$want" ]
 	ok $? "$what: exit 1, one line"
-	[ "$(cat "$TMP/err")" = "$want" ] || echo "# got: $(cat "$TMP/err") (exit $rc)"
+	[ "$(cat "$tmp/err")" = "$want" ] || echo "# got: $(cat "$tmp/err") (exit $rc)"
 }
 H=04049121430000621132813453
 bad "truncated user data" \
@@ -273,7 +257,7 @@ bad "--to too long" \
     "stkauth-pdu: --to '+49123456789012345678901': length exceeds the allowed maximum (a number is +DIGITS or DIGITS, at most 20 digits; an alphanumeric sender at most 11 GSM 7-bit septets)" \
     sms-submit --to +49123456789012345678901 --text x
 run sms-deliver --from "ThisNameIsTooLong" --text x
-[ $rc -eq 1 ] && grep -q "^stkauth-pdu: --from 'ThisNameIsTooLong': length exceeds" "$TMP/err"
+[ $rc -eq 1 ] && grep -q "^stkauth-pdu: --from 'ThisNameIsTooLong': length exceeds" "$tmp/err"
 ok $? "--from alphanumeric beyond 11 septets: exit 1"
 
 # ---- 4. usage errors: exit 2 and a usage line.
@@ -281,7 +265,7 @@ usage() {	# usage DESCRIPTION ARGS...
 	local what=$1
 	shift
 	run "$@"
-	[ $rc -eq 2 ] && [ ! -s "$TMP/out" ] && grep -q '^usage: ' "$TMP/err"
+	[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q '^usage: ' "$tmp/err"
 	ok $? "usage error: $what (exit 2)"
 }
 usage "no arguments"
@@ -310,20 +294,19 @@ usage "gsm7 encode two texts" gsm7 encode a b
 
 # ---- 5. help and version.
 run --help
-[ $rc -eq 0 ] && grep -q '^usage: stkauth-pdu COMMAND' "$TMP/out" &&
-    grep -q '^  decode ' "$TMP/out" && grep -q '^  sms-submit ' "$TMP/out"
+[ $rc -eq 0 ] && grep -q '^usage: stkauth-pdu COMMAND' "$tmp/out" &&
+    grep -q '^  decode ' "$tmp/out" && grep -q '^  sms-submit ' "$tmp/out"
 ok $? "--help lists the commands (exit 0)"
 for c in decode sms-submit sms-deliver gsm7; do
 	run $c --help
-	[ $rc -eq 0 ] && grep -q "^usage: stkauth-pdu $c" "$TMP/out"
+	[ $rc -eq 0 ] && grep -q "^usage: stkauth-pdu $c" "$tmp/out"
 	ok $? "$c --help (exit 0)"
 done
 run decode --help
-grep -q '^  sms-status-report ' "$TMP/out" && grep -q '^  sms-command ' "$TMP/out"
+grep -q '^  sms-status-report ' "$tmp/out" && grep -q '^  sms-command ' "$tmp/out"
 ok $? "decode --help lists the --as types"
 run --version
-[ $rc -eq 0 ] && grep -qE '^stkauth-pdu [0-9]+\.[0-9]+' "$TMP/out"
+[ $rc -eq 0 ] && grep -qE '^stkauth-pdu [0-9]+\.[0-9]+' "$tmp/out"
 ok $? "--version (exit 0)"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

@@ -1,10 +1,11 @@
 #!/bin/bash
 # test_phone_applet.sh - the whole card path through the real phone:
 # a private pcscd + vpcd + stkauth-sim (as tests/sh/test_card_pcsc.sh),
-# the card personalised through PC/SC by an independent client (Perl's
-# Chipcard::PCSC, the library under pcsc-tools' scriptor; the admin
-# cryptogram by "openssl mac CMAC"), then stkauth-phone attached to a fake
-# network written here with socat (docs/NETSIM-SUBSCRIBER.md):
+# the card personalised through PC/SC by an independent client
+# (tests/helpers/card_perso.pl: Perl's Chipcard::PCSC, the library under
+# pcsc-tools' scriptor; the admin cryptogram by "openssl mac CMAC"), then
+# stkauth-phone attached to a fake network (tl_net of
+# tests/helpers/testlib.sh: socat, docs/NETSIM-SUBSCRIBER.md):
 #
 #   network: MT, an SMS-PP download carrying a secured auth request built
 #            as the bridge builds it (stkauth-pdu ota-wrap, sms-deliver)
@@ -28,84 +29,26 @@
 # it started, by pid.
 set -u
 
+. tests/helpers/testlib.sh
+
 SIM=build/bin/stkauth-sim
 PHONE=${STKAUTH_PHONE:-build/bin/stkauth-phone}
 PDU=build/bin/stkauth-pdu
-PLAN=22
-n=0
-failed=0
+PERSO=tests/helpers/card_perso.pl
 
-ok()    { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP not root: a private pcscd needs unshare -m and mount --bind"
-	exit 0
-fi
-for need in pcscd socat unshare ss openssl perl; do
-	if ! command -v "$need" >/dev/null; then
-		echo "1..0 # SKIP missing $need (make deps installs it)"
-		exit 0
-	fi
-done
+tl_need_root "a private pcscd needs unshare -m and mount --bind"
+tl_need pcscd socat unshare ss openssl perl
 if ! perl -MChipcard::PCSC -e 1 2>/dev/null; then
 	echo "1..0 # SKIP Chipcard::PCSC missing (Debian libpcsc-perl, with pcsc-tools)"
 	exit 0
 fi
-echo "1..$PLAN"
+tap_plan 22
 
-T=$(mktemp -d /tmp/stkauth-phapp.XXXXXX)
-PCSCD_PID=
-SIM_PID=
-PHONE_PID=
-NET_PID=
-stop() {
-	for p in "$@"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null
-	done
-	for p in "$@"; do
-		[ -z "$p" ] && continue
-		for _ in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-}
-cleanup() {
-	stop "$PHONE_PID" "$NET_PID" "$SIM_PID" "$PCSCD_PID"
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-free_port() {
-	for p in $(seq "$1" "$3" "$2"); do
-		if [ -z "$(ss -Htan "( sport = :$p or sport = :$((p + 1)) )")" ]; then
-			echo "$p"
-			return
-		fi
-	done
-}
-PORT=$(free_port 36901 37299 2)
-NPORT=$(free_port 38301 38699 2)
-mkdir -p "$T/run" "$T/conf" /run/pcscd
-cat >"$T/conf/vpcd" <<EOF
-FRIENDLYNAME "stkauth applet vpcd"
-DEVICENAME   /dev/null:$PORT
-LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CHANNELID    $PORT
-EOF
-export PCSCLITE_CSOCK_NAME="$T/run/pcscd.comm"
+tl_begin phapp
+T=$tmp
+free_port_pair && PORT=$FREE
+free_port && NPORT=$FREE
 READER="stkauth applet vpcd 00 00"
-
-wait_for() {
-	for _ in $(seq "${3:-100}"); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 ADMIN=000102030405060708090A0B0C0D0E0F
 KIC=200102030405060708090A0B0C0D0E0F
@@ -113,68 +56,20 @@ KID=201102030405060708090A0B0C0D0E0F
 KAUTH=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
 SERVICE=+491710000001
 
-unshare -m sh -c "mount --bind '$T/run' /run/pcscd && exec pcscd -f -i -a -c '$T/conf'" \
-    >>"$T/pcscd.log" 2>&1 &
-PCSCD_PID=$!
-for _ in $(seq 100); do [ -S "$T/run/pcscd.comm" ] && break; sleep 0.1; done
-"$SIM" --state "$T/card.state" --iccid 8944100000000123456 \
-    --imsi 001010123456789 --msisdn +491701234567 --admin-key "$ADMIN" \
-    --vpcd 127.0.0.1:$PORT --log-level debug >"$T/sim.log" 2>&1 &
-SIM_PID=$!
+tl_pcscd "stkauth applet vpcd" "$PORT"
+tl_spawn "$T/sim.log" "$SIM" --state "$T/card.state" \
+    --iccid 8944100000000123456 --imsi 001010123456789 \
+    --msisdn +491701234567 --admin-key "$ADMIN" \
+    --vpcd 127.0.0.1:$PORT --log-level debug
 check "private pcscd and stkauth-sim are up (vpcd $PORT, network $NPORT)" \
-    "[ -n '$PORT' ] && [ -n '$NPORT' ] && wait_for '$T/sim.log' 'connected to vpcd' && wait_for '$T/pcscd.log' 'Card ATR'"
+    "[ -n '$PORT' ] && [ -n '$NPORT' ] && wait_log '$T/sim.log' 'connected to vpcd' && wait_log '$TL_PCSCD_LOG' 'Card ATR'"
 
-# Personalisation (docs/SIM.md): admin session by challenge-response, OTA
+# Personalisation (docs/SIM.md) by an independent PC/SC client
+# (tests/helpers/card_perso.pl): admin session by challenge-response, OTA
 # key set 1 (AES-128 KIc/KID), K_auth, service number, applet PIN 1234,
 # an RSA-2048 key pair generated on the card.
-cat >"$T/perso.pl" <<'EOF'
-use strict;
-use Chipcard::PCSC;
-use Chipcard::PCSC::Card;
-my ($reader, $admin, $kic, $kid, $kauth, $service) = @ARGV;
-my $ctx = new Chipcard::PCSC() or die "no PC/SC context\n";
-my $card = new Chipcard::PCSC::Card($ctx, $reader) or die "no card\n";
-sub apdu {
-	my ($hex) = @_;
-	$hex =~ s/ //g;
-	my $r = $card->Transmit(Chipcard::PCSC::ascii_to_array(
-	    join(' ', $hex =~ /../g))) or die "transmit failed\n";
-	my $out = uc(join('', map { sprintf('%02X', $_) } @$r));
-	if ($out =~ /^61(..)$/) {	# T=0: collect the data
-		$out = apdu("00C00000$1");
-	}
-	return $out;
-}
-sub need_ok {
-	my ($what, $r) = @_;
-	die "$what: $r\n" unless $r =~ /9000$/;
-	print "$what: ok\n";
-	return substr($r, 0, length($r) - 4);
-}
-my $ch = need_ok("GET CHALLENGE", apdu("0084000010"));
-my $iccid = need_ok("READ ICCID", apdu("80DC00000A"));
-my $label = unpack('H*', 'stkauth-admin-v1');
-my $mac;
-open(my $fh, '|-', "openssl mac -cipher AES-128-CBC -macopt hexkey:$admin CMAC > /tmp/stkauth-perso-mac.$$") or die;
-binmode($fh);
-print $fh pack('H*', $label . $ch . $iccid);
-close($fh);
-open($fh, '<', "/tmp/stkauth-perso-mac.$$") or die;
-$mac = <$fh>;
-close($fh);
-unlink("/tmp/stkauth-perso-mac.$$");
-$mac =~ s/\s+//g;
-need_ok("EXTERNAL AUTHENTICATE", apdu("0082000110$mac"));
-need_ok("LOAD KEY SET", apdu("80D4010022" . "10$kic" . "10$kid"));
-need_ok("LOAD K_AUTH", apdu(sprintf("80DA0000%02X%s", length($kauth) / 2, $kauth)));
-my $num = unpack('H*', $service);
-need_ok("SET SERVICE NUMBER", apdu(sprintf("80D60000%02X%s", length($num) / 2, $num)));
-need_ok("SET PIN", apdu("80D801000431323334"));
-need_ok("GENERATE KEY PAIR", apdu("80D0000002"));
-$card->Disconnect();
-EOF
-perl "$T/perso.pl" "$READER" "$ADMIN" "$KIC" "$KID" "$KAUTH" "$SERVICE" \
-    >"$T/perso.out" 2>&1
+perl "$PERSO" "$READER" "$ADMIN" 1 "$KIC" "$KID" "$KAUTH" "$SERVICE" 1234 \
+    "$T/card-pub.der" >"$T/perso.out" 2>&1
 check "card personalised through PC/SC ($(tail -n 1 "$T/perso.out"))" \
     "grep -q 'GENERATE KEY PAIR: ok' '$T/perso.out'"
 
@@ -214,37 +109,27 @@ auth_from_sms() {
 	"$PDU" decode --as auth-response "$data" >"$T/$out" 2>&1
 }
 
-net_read() {
-	local l=
-	IFS= read -r -t "${2:-15}" l <&"${NET[0]}" || true
-	printf -v "$1" '%s' "${l%$'\r'}"
-}
-net_send() { printf '%s\n' "$1" >&"${NET[1]}"; }
-
-coproc NET { exec socat -T 60 "TCP-LISTEN:$NPORT,bind=127.0.0.1,reuseaddr" STDIO 2>/dev/null; }
-for _ in $(seq 50); do
-	[ -n "$(ss -Htln "( sport = :$NPORT )")" ] && break
-	sleep 0.1
-done
+tl_net "$NPORT" 60
 "$PHONE" --sim-pin 0000 --log-level debug --network "127.0.0.1:$NPORT" \
     --control "$T/ctl" --auto confirm --pin 1234 --delay 50 \
     --ui-timeout 20 </dev/null >"$T/phone.out" 2>"$T/phone.log" &
 PHONE_PID=$!
-net_read line
+tl_track "$PHONE_PID"
+net_read line 15
 check "phone attaches ($line)" '[ "$line" = "ATTACH +491701234567" ]'
 net_send "OK ATTACH +491701234567"
 
 net_send "MT 21 $DELIVER"
-net_read line
+net_read line 15
 # PoR (TS 31.115 §4): UDH 02 71 00, RPL, RHL 0A, TAR 53544B, CNTR 1,
 # PCNTR, status 00 (PoR OK), unsecured (the SPI asked for no PoR CC).
 check "SMS-PP download accepted: MT-ACK with the PoR in the report ($line)" \
     '[[ "$line" =~ ^MT-ACK\ 21\ 40077FF6..027100000B0A53544B000000000100 ]]'
 
 check "SELECT ITEM pop-up with the service and ticket, confirmed automatically" \
-    "wait_for '$T/phone.out' '^\\| Ticket: 7Q2K9X' && grep -q '^| Example Bank login' '$T/phone.out' && grep -q '^|    1) Confirm' '$T/phone.out' && wait_for '$T/phone.log' 'TERMINAL RESPONSE to SELECT ITEM.*: 00'"
+    "wait_log '$T/phone.out' '^\\| Ticket: 7Q2K9X' && grep -q '^| Example Bank login' '$T/phone.out' && grep -q '^|    1) Confirm' '$T/phone.out' && wait_log '$T/phone.log' 'TERMINAL RESPONSE to SELECT ITEM.*: 00'"
 check "GET INPUT for the applet PIN (hidden, digits) answered with --pin" \
-    "wait_for '$T/phone.out' '^\\| digits, 4-8 characters, hidden' && wait_for '$T/phone.log' 'TERMINAL RESPONSE to GET INPUT.*: 00'"
+    "wait_log '$T/phone.out' '^\\| digits, 4-8 characters, hidden' && wait_log '$T/phone.log' 'TERMINAL RESPONSE to GET INPUT.*: 00'"
 
 # The auth response leaves as MO SMS, one SEND SHORT MESSAGE each.
 mos=()
@@ -253,7 +138,7 @@ for i in $(seq 8); do
 	[[ "$line" =~ ^MO\ ([0-9]+)\ ([0-9A-F]+)$ ]] || break
 	mos+=("${BASH_REMATCH[2]}")
 	net_send "MO-RESULT ${BASH_REMATCH[1]} OK $((40 + i))"
-	wait_for "$T/phone.log" "MO ${BASH_REMATCH[1]}: delivered" 50 || break
+	wait_log "$T/phone.log" "MO ${BASH_REMATCH[1]}: delivered" 1 5 || break
 	segs=$("$PDU" decode --as sms-submit "${BASH_REMATCH[2]}" 2>/dev/null |
 	    sed -n 's/^ *total: \([0-9]*\)$/\1/p' | head -n 1)
 	[ "${#mos[@]}" -ge "${segs:-1}" ] && break
@@ -294,22 +179,21 @@ check "no pop-up left open (STATUS NONE)" \
 NETSIM=build/bin/stkauth-netsim
 CHAT=build/tests/helpers/netsim_chat
 if [ -x "$NETSIM" ] && [ -x "$CHAT" ]; then
-	stop "$PHONE_PID" "$NET_PID"
-	PHONE_PID=
-	NET_PID=
-	SUBP=$(free_port 38701 38999 2)
+	tl_stop "$PHONE_PID" 5
+	tl_stop "$NET_PROC" 5
+	free_port_pair && SUBP=$FREE
 	M1P=$((SUBP + 1))
 	printf '[network]\nsubscriber_listen = 127.0.0.1:%s\n\n[subscribers]\nmsisdn = +491701234567\n\n[modem m1]\nmsisdn = %s\nlisten = 127.0.0.1:%s\n' \
 	    "$SUBP" "$SERVICE" "$M1P" >"$T/ns.ini"
-	"$NETSIM" -c "$T/ns.ini" -d >"$T/netsim.log" 2>&1 &
-	NET_PID=$!
-	wait_for "$T/netsim.log" "netsim: ready" >/dev/null
+	tl_spawn "$T/netsim.log" "$NETSIM" -c "$T/ns.ini" -d
+	wait_log "$T/netsim.log" "netsim: ready"
 	"$PHONE" --sim-pin 0000 --log-level debug \
 	    --network "127.0.0.1:$SUBP" --auto confirm --pin 1234 --delay 50 \
 	    --ui-timeout 20 </dev/null >"$T/phone2.out" 2>"$T/phone2.log" &
 	PHONE_PID=$!
+	tl_track "$PHONE_PID"
 	check "netsim: the phone attaches as the card's subscriber" \
-	    "wait_for '$T/phone2.log' 'attached as [+]491701234567'"
+	    "wait_log '$T/phone2.log' 'attached as [+]491701234567'"
 	# Chat lines for m1: chat_init (PDU mode, +CMT routing), chat_submit
 	# PACKET (the command packet, from CPL on after its 027000, in an
 	# SMS-SUBMIT to the phone: TP-PID 7F, TP-DCS F6), chat_cmt N (print
@@ -404,11 +288,11 @@ else
 	    "netsim: an old counter -> PoR 02 CNTR low" \
 	    "netsim: the three PoRs were queued for SMS" \
 	    "netsim: PoR always by SMS" "netsim: ... and that response"; do
-		ok "$w # SKIP stkauth-netsim or netsim_chat not built"
+		ok 0 "$w # SKIP stkauth-netsim or netsim_chat not built"
 	done
 fi
 
-if [ "$failed" -ne 0 ]; then
+if [ "$fails" -ne 0 ]; then
 	for f in m1.out m1por.out por1.out por2.out por3.out netsim.log phone2.log \
 	    resp2.out unwrap-resp2.out resp3.out unwrap-resp3.out; do
 		[ -f "$T/$f" ] || continue
@@ -421,4 +305,4 @@ if [ "$failed" -ne 0 ]; then
 	echo "# phone log:"; grep -v 'APDU\|     ' "$T/phone.log" | sed 's/^/#   /' | tail -n 40
 	echo "# stkauth-sim log:"; grep -v 'APDU' "$T/sim.log" | sed 's/^/#   /' | tail -n 30
 fi
-exit $failed
+tap_end

@@ -11,60 +11,22 @@
 # "make all tests".  Stops only what it started, by pid / pid file.
 set -u
 
-SERVER=${STKAUTH_SERVER:-build/bin/stkauth-server}
+. tests/helpers/testlib.sh
+
 RESPOND=build/tests/helpers/server_auth_respond
 FX=ldap-fixtures
-n=0
-fails=0
-spid=
-T=$(mktemp -d /tmp/stkauth-srvldap.XXXXXX)
-D=$T/slapd
-
-cleanup() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	"$FX/slapd.sh" stop "$D" >/dev/null 2>&1
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
 
 export PATH=$PATH:/usr/sbin
-for need in slapd slapadd ldapsearch ldapmodify openssl curl jq sqlite3 ss shuf; do
-	if ! command -v "$need" >/dev/null; then
-		echo "1..0 # SKIP $need missing (make deps)"
-		exit 0
-	fi
-done
-if [ ! -x "$SERVER" ] || [ ! -x "$RESPOND" ]; then
-	echo "1..1"
-	echo "not ok 1 - $SERVER and $RESPOND must be built (make all tests)"
-	exit 1
-fi
+tl_need slapd slapadd ldapsearch ldapmodify openssl curl jq sqlite3 ss shuf
+tl_built "$SERVER" "$RESPOND"
+tl_begin srvldap
+T=$tmp
+D=$T/slapd
+tl_at_exit '"$FX/slapd.sh" stop "$D" >/dev/null 2>&1'
 
-PORT=
-for p in $(shuf -i 20000-59998 -n 40); do
-	if [ -z "$(ss -Htan "( sport = :$p or sport = :$((p + 1)) )")" ]; then
-		PORT=$p
-		break
-	fi
-done
-HP=
-for p in $(shuf -i 20000-59999 -n 50); do
-	if [ "$p" != "$PORT" ] && [ "$p" != "$((PORT + 1))" ] &&
-	    [ -z "$(ss -Htan "( sport = :$p )")" ]; then
-		HP=$p
-		break
-	fi
-done
+# slapd listens on PORT (LDAP) and PORT+1 (LDAPS), the server on HP
+free_port_pair && PORT=$FREE
+free_port && HP=$FREE
 SUFFIX=dc=stkauth,dc=test
 
 "$FX/slapd.sh" start "$D" "$PORT" >/dev/null 2>"$T/start.err"
@@ -100,29 +62,23 @@ crl_dn = cn=stkauth Test CA,ou=ca,$SUFFIX
 timeout_ms = 2000
 cache_ttl_ms = 0
 EOF
-$SERVER -n -c "$T/server.ini" >/dev/null
+"$SERVER" -n -c "$T/server.ini" >/dev/null
 ok $? "-n accepts the LDAP configuration"
 
-K=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F
-echo $K >"$T/kauth.hex"
-KEY=$($SERVER --db "$T/server.db" --add-api-key rp1 2>/dev/null)
-BR=$($SERVER --db "$T/server.db" --add-bridge-token b1 2>/dev/null)
+tl_kauth
+KEY=$(tl_api_key rp1)
+BR=$(tl_bridge_token b1)
 for a in "alice +37255500001 8944100000000123456" \
     "bob +37255500002 8944100000000123464" \
     "zoe +37255500009 8944100000000123498"; do
 	set -- $a
-	$SERVER --db "$T/server.db" --add-account "$1" --msisdn "$2" \
-	    --iccid "$3" --kauth-file "$T/kauth.hex" >/dev/null || break
+	tl_account "$1" "$2" "$3" || break
 done
 ok $? "bootstrap: API key, bridge token, accounts"
 
-$SERVER -c "$T/server.ini" 2>"$T/server.log" &
-spid=$!
 U=http://127.0.0.1:$HP
-for i in $(seq 1 50); do
-	curl -s -o /dev/null "$U/healthz" && break
-	sleep 0.1
-done
+tl_server_start "$T/server.ini" "$T/server.log" "$U"
+spid=$SPAWNED
 
 req() {
 	local a=(-s -m 30 -o "$T/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3")
@@ -171,10 +127,7 @@ ok $? "directory down: INTERNAL_ERROR, not a verdict on the user ($result)"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$U/healthz")
 [ "$code" = 200 ]
 ok $? "the server keeps answering while the directory is down"
-kill -TERM "$spid"
-wait "$spid"
+tl_stop "$spid"
 ok $? "SIGTERM: clean exit"
-spid=
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end

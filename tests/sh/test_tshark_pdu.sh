@@ -12,35 +12,14 @@
 # Run from the repository root.  STKAUTH_PDU overrides the binary.
 set -u
 
+. tests/helpers/testlib.sh
+
 PDU=${STKAUTH_PDU:-build/bin/stkauth-pdu}
 UAT='uat:user_dlts:"User 0 (DLT=147)","gsm_sms","0","","0",""'
-n=0
-fails=0
 
-ok() {	# ok CONDITION-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
-
-if ! command -v tshark >/dev/null 2>&1 ||
-    ! command -v text2pcap >/dev/null 2>&1; then
-	echo "1..1"
-	echo "ok 1 # SKIP tshark/text2pcap not installed"
-	exit 0
-fi
-if [ ! -x "$PDU" ]; then
-	echo "1..1"
-	echo "not ok 1 - $PDU not built (make all)"
-	exit 1
-fi
-
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+tl_need tshark text2pcap
+tl_built "$PDU"
+tl_begin tshark-pdu
 
 # Fields read from every packet (tshark -G fields | grep gsm_sms).
 FIELDS=(gsm_sms.tp-mti gsm_sms.tp-oa gsm_sms.tp-da gsm_sms.tp-mr
@@ -55,28 +34,28 @@ FIELDS=(gsm_sms.tp-mti gsm_sms.tp-oa gsm_sms.tp-da gsm_sms.tp-mr
 	gsm_sms.scts.year gsm_sms.scts.month gsm_sms.scts.day
 	gsm_sms.scts.hour gsm_sms.scts.minutes gsm_sms.scts.seconds)
 
-# dissect I|O HEX: decode with tshark into $TMP/fields (header line +
-# values, tab separated) and $TMP/verbose (the -V tree).
+# dissect I|O HEX: decode with tshark into $tmp/fields (header line +
+# values, tab separated) and $tmp/verbose (the -V tree).
 dissect() {
 	local dir=$1 hex=$2 e=()
 	local f
 
 	printf '%s 0000 %s\n' "$dir" "$(printf '%s' "$hex" |
-	    sed 's/../& /g')" >"$TMP/p.txt"
-	rm -f "$TMP/p.pcapng"
-	text2pcap -q -n -D -l 147 "$TMP/p.txt" "$TMP/p.pcapng" 2>/dev/null
+	    sed 's/../& /g')" >"$tmp/p.txt"
+	rm -f "$tmp/p.pcapng"
+	text2pcap -q -n -D -l 147 "$tmp/p.txt" "$tmp/p.pcapng" 2>/dev/null
 	for f in "${FIELDS[@]}"; do e+=(-e "$f"); done
-	tshark -o "$UAT" -r "$TMP/p.pcapng" -T fields -E header=y \
+	tshark -o "$UAT" -r "$tmp/p.pcapng" -T fields -E header=y \
 	    -E separator=/t -E occurrence=a -E aggregator=, "${e[@]}" \
-	    >"$TMP/fields" 2>/dev/null
-	tshark -o "$UAT" -r "$TMP/p.pcapng" -V >"$TMP/verbose" 2>/dev/null
+	    >"$tmp/fields" 2>/dev/null
+	tshark -o "$UAT" -r "$tmp/p.pcapng" -V >"$tmp/verbose" 2>/dev/null
 }
 
 # get FIELD: its value(s) in the last dissected packet.
 get() {
 	awk -F '\t' -v name="$1" '
 	    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i; next }
-	    NR == 2 && col { print $col }' "$TMP/fields"
+	    NR == 2 && col { print $col }' "$tmp/fields"
 }
 
 # expect FIELD VALUE DESCRIPTION
@@ -90,7 +69,7 @@ expect() {
 
 # verbose REGEX DESCRIPTION: a line of the -V tree matches.
 verbose() {
-	grep -qE "$1" "$TMP/verbose"
+	grep -qE "$1" "$tmp/verbose"
 	ok $? "$2: tree shows /$1/"
 }
 
@@ -98,7 +77,7 @@ verbose() {
 encode() {
 	local what=$1
 	shift
-	HEX=$("$PDU" "$@" 2>"$TMP/err")
+	HEX=$("$PDU" "$@" 2>"$tmp/err")
 	local rc=$?
 	[ $rc -eq 0 ] && [[ $HEX =~ ^([0-9A-F]{2})+$ ]]
 	ok $? "$what: stkauth-pdu $* -> upper-case hex"
@@ -240,5 +219,4 @@ dissect I "$HEX"
 expect gsm_sms.tp.user_data_length 160 "submit 160 septets"
 expect gsm_sms.sms_text "$T160" "submit 160 septets"
 
-echo "1..$n"
-[ $fails -eq 0 ]
+tap_end
