@@ -1,8 +1,9 @@
 /*
  * at_cmds.c - the AT commands of a simulated modem: a table of commands
- * with their allowed forms, the handlers, the TS 27.005 §3.2.5 +CMS ERROR
- * and TS 27.007 §9.2 +CME ERROR tables, the message store and the network
- * side (+CMGS submission, +CMT/+CMTI/+CDS/+CDSI, +CNMA).
+ * with their allowed forms, the handlers (the TS 27.005 §3.2.5 +CMS ERROR
+ * and TS 27.007 §9.2 +CME ERROR names are lib/sms_err.h's), the message
+ * store and the network side (+CMGS submission, +CMT/+CMTI/+CDS/+CDSI,
+ * +CNMA).
  *
  * PDU mode only (AT+CMGF=0): AT+CMGF=1 is refused with +CMS ERROR: 303.
  */
@@ -17,6 +18,7 @@
 #include "hex.h"
 #include "log.h"
 #include "modem.h"
+#include "sms_err.h"
 
 #define STORE_SIZE(m) ((m)->cfg->store_size)
 
@@ -24,96 +26,10 @@ struct cmgs_wait {
 	struct modem *m;
 };
 
-/* TS 27.005 §3.2.5 <err> values of +CMS ERROR (300-500). */
-static const struct {
-	unsigned code;
-	const char *name;
-} cms_errors[] = {
-	{ 300, "ME failure" },
-	{ 301, "SMS service of ME reserved" },
-	{ 302, "operation not allowed" },
-	{ 303, "operation not supported" },
-	{ 304, "invalid PDU mode parameter" },
-	{ 305, "invalid text mode parameter" },
-	{ 310, "(U)SIM not inserted" },
-	{ 311, "(U)SIM PIN required" },
-	{ 312, "PH-(U)SIM PIN required" },
-	{ 313, "(U)SIM failure" },
-	{ 314, "(U)SIM busy" },
-	{ 315, "(U)SIM wrong" },
-	{ 316, "(U)SIM PUK required" },
-	{ 317, "(U)SIM PIN2 required" },
-	{ 318, "(U)SIM PUK2 required" },
-	{ 320, "memory failure" },
-	{ 321, "invalid memory index" },
-	{ 322, "memory full" },
-	{ 330, "SMSC address unknown" },
-	{ 331, "no network service" },
-	{ 332, "network timeout" },
-	{ 340, "no +CNMA acknowledgement expected" },
-	{ 500, "unknown error" },
-};
-
-/* TS 27.007 §9.2.1 <err> values of +CME ERROR. */
-static const struct {
-	unsigned code;
-	const char *name;
-} cme_errors[] = {
-	{ 0, "phone failure" },
-	{ 1, "no connection to phone" },
-	{ 3, "operation not allowed" },
-	{ 4, "operation not supported" },
-	{ 5, "PH-SIM PIN required" },
-	{ 10, "SIM not inserted" },
-	{ 11, "SIM PIN required" },
-	{ 12, "SIM PUK required" },
-	{ 13, "SIM failure" },
-	{ 14, "SIM busy" },
-	{ 15, "SIM wrong" },
-	{ 16, "incorrect password" },
-	{ 17, "SIM PIN2 required" },
-	{ 18, "SIM PUK2 required" },
-	{ 20, "memory full" },
-	{ 21, "invalid index" },
-	{ 22, "not found" },
-	{ 23, "memory failure" },
-	{ 24, "text string too long" },
-	{ 25, "invalid characters in text string" },
-	{ 30, "no network service" },
-	{ 31, "network timeout" },
-	{ 100, "unknown" },
-};
-
 static const char *const mem_names[MEM_COUNT] = { "SM", "ME" };
 
 /* The fixed PUK of the simulated SIM (docs/NETSIM.md). */
 static const char sim_puk[] = "12345678";
-
-const char *
-cms_error_name(unsigned code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cms_errors) / sizeof(cms_errors[0]); i++)
-		if (cms_errors[i].code == code)
-			return cms_errors[i].name;
-	if (code < 128)
-		return "RP cause (TS 24.011 §8.2.5.4)";
-	if (code < 256)
-		return "TP-FCS (TS 23.040 §9.2.3.22)";
-	return code >= 512 ? "manufacturer specific" : "unknown error";
-}
-
-const char *
-cme_error_name(unsigned code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cme_errors) / sizeof(cme_errors[0]); i++)
-		if (cme_errors[i].code == code)
-			return cme_errors[i].name;
-	return "unknown";
-}
 
 int64_t
 modem_now_ms(void)
@@ -173,14 +89,14 @@ modem_final(struct modem *m, int result)
 		n = (unsigned)(result - AT_R_CME_BASE);
 		if (m->cmee == 2)
 			snprintf(buf, sizeof(buf), "+CME ERROR: %s",
-			    cme_error_name(n));
+			    stk_cme_error_name(n));
 		else
 			snprintf(buf, sizeof(buf), "+CME ERROR: %u", n);
 	} else {
 		n = (unsigned)(result - AT_R_CMS_BASE);
 		if (m->cmee == 2)
 			snprintf(buf, sizeof(buf), "+CMS ERROR: %s",
-			    cms_error_name(n));
+			    stk_cms_error_name(n));
 		else
 			snprintf(buf, sizeof(buf), "+CMS ERROR: %u", n);
 	}

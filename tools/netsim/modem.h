@@ -100,8 +100,6 @@ void modem_final(struct modem *m, int result);
 int modem_deliver(struct ns_entity *e, struct ns_delivery *d);
 /* +CNMA timer expired: the TE did not acknowledge. */
 void modem_cnma_timeout(struct modem *m);
-const char *cms_error_name(unsigned code);
-const char *cme_error_name(unsigned code);
 int64_t modem_now_ms(void);
 
 /* modem.c */
