@@ -483,9 +483,21 @@ old_counters(const struct ks_card *old, uint8_t kvn, uint64_t *tx,
 	*rx = k ? k->rx_cntr : 0;
 }
 
-int
-keystore_card_put(struct keystore *ks, const struct ks_card *c,
-    bool replace, char *err, size_t errsz)
+/* How card_write treats a card already stored under the ICCID. */
+enum put_mode {
+	PUT_NEW,		/* refused: STK_E_DUPLICATE */
+	PUT_REPLACE,		/* replaced, counters max(old, given) */
+	PUT_REKEY,		/* replaced, counters as given */
+};
+
+/*
+ * Write card c in one transaction (see keystore_card_put and
+ * keystore_card_rekey): the old row and its key sets go with the same
+ * commit that stores the new ones.
+ */
+static int
+card_write(struct keystore *ks, const struct ks_card *c, enum put_mode mode,
+    char *err, size_t errsz)
 {
 	struct ks_card *old = NULL;
 	int r, rc;
@@ -499,7 +511,7 @@ keystore_card_put(struct keystore *ks, const struct ks_card *c,
 		return STK_E_IO;
 	}
 	r = keystore_card_get_by_iccid(ks, c->iccid, old);
-	if (r == STK_OK && !replace) {
+	if (r == STK_OK && mode == PUT_NEW) {
 		seterr(err, errsz, "iccid %s is already enrolled", c->iccid);
 		r = STK_E_DUPLICATE;
 		goto rollback;
@@ -534,7 +546,8 @@ keystore_card_put(struct keystore *ks, const struct ks_card *c,
 		const struct ks_keyset *k = &c->ks[i];
 		uint64_t tx, rx;
 
-		old_counters(old, k->kvn, &tx, &rx);
+		old_counters(mode == PUT_REPLACE ? old : NULL, k->kvn, &tx,
+		    &rx);
 		if (k->tx_cntr > tx)
 			tx = k->tx_cntr;
 		if (k->rx_cntr > rx)
@@ -561,6 +574,20 @@ rollback:
 	ks_card_clear(old);
 	free(old);
 	return r;
+}
+
+int
+keystore_card_put(struct keystore *ks, const struct ks_card *c,
+    bool replace, char *err, size_t errsz)
+{
+	return card_write(ks, c, replace ? PUT_REPLACE : PUT_NEW, err, errsz);
+}
+
+int
+keystore_card_rekey(struct keystore *ks, const struct ks_card *c,
+    char *err, size_t errsz)
+{
+	return card_write(ks, c, PUT_REKEY, err, errsz);
 }
 
 int

@@ -99,6 +99,18 @@ int ks_card_check(const struct ks_card *c, char *err, size_t errsz);
 int keystore_card_put(struct keystore *ks, const struct ks_card *c,
     bool replace, char *err, size_t errsz);
 
+/*
+ * Re-key: store c as the card's only state, in one transaction - the key
+ * sets of c replace every old one, and the counters are the ones given in
+ * c (normally 0), not the old ones.  For a card that has been
+ * personalised again (stkauth-admin enroll): loading a key set resets the
+ * card's own counters (docs/SIM.md), so a kept rx_cntr would refuse its
+ * answers as replays.  A card not stored yet is enrolled; an MSISDN bound
+ * to another card is STK_E_DUPLICATE (nothing changed).
+ */
+int keystore_card_rekey(struct keystore *ks, const struct ks_card *c,
+    char *err, size_t errsz);
+
 int keystore_card_get_by_iccid(struct keystore *ks, const char *iccid,
     struct ks_card *out);
 int keystore_card_get_by_msisdn(struct keystore *ks, const char *msisdn,

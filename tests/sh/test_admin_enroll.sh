@@ -24,7 +24,8 @@
 #            the same command then succeeds;
 #   revoke:  the CRL in LDAP lists the serial (openssl verify -crl_check
 #            says revoked), the key store has no card, the account is
-#            unbound; revoke again is exit 5; enroll again works.
+#            unbound; revoke again is exit 5; enroll again works, and
+#            re-keys a stale key store row of the card (counters 0).
 #
 # TAP output; run from the repository root after "make all".  Needs root
 # (unshare -m, mount --bind for the private pcscd); skips otherwise.
@@ -43,7 +44,7 @@ tl_need_root "a private pcscd needs unshare -m and mount --bind"
 export PATH=$PATH:/usr/sbin
 tl_need pcscd slapd ldapsearch socat unshare ss openssl sqlite3 jq base64
 tl_built "$ADMIN" "$SIM" "$PHONE" "$PDU"
-tap_plan 42
+tap_plan 43
 
 tl_begin enroll
 tl_at_exit '"$FX/slapd.sh" stop "$tmp/ldap" >/dev/null 2>&1'
@@ -296,8 +297,14 @@ check "openssl ca still reads the CA database (gencrl)" \
     "STKAUTH_CA_DIR='$CA' STKAUTH_SAN=DNS:x OPENSSL_CONF='$FX/openssl-ca.cnf' openssl ca -config '$FX/openssl-ca.cnf' -gencrl -out '$tmp/crl2.pem' 2>'$tmp/ca.err' && openssl crl -in '$tmp/crl2.pem' -noout -text | grep -q 'Serial Number: $SERIAL'"
 
 # ---- enroll again after revoke -----------------------------------------------------
+# A stale key store row of this card (as a crash between the key store and
+# the server's database leaves it) with used counters and a second key set:
+# enroll re-keys it (keystore_card_rekey), counters back to 0.
+qk "INSERT INTO cards (iccid, msisdn, tar, spi, cmd_kvn, updated) VALUES ('$ICCID', '$MSISDN', X'53544B', 5690, 2, 0); INSERT INTO keysets (iccid, kvn, kic, kic_key, kid, kid_key, tx_cntr, rx_cntr) VALUES ('$ICCID', 1, 18, zeroblob(16), 18, zeroblob(16), 5, 9), ('$ICCID', 2, 34, zeroblob(16), 34, zeroblob(16), 3, 4);"
 check "re-enroll alice after revoke: exit 0, a new certificate in LDAP" \
     "rc 0 A --json enroll alice --reader '$READER' --msisdn $MSISDN && [ \"\$(jq -r .serial '$tmp/out')\" != '$SERIAL' ] && cert_der alice '$tmp/alice2.der' && ! cmp -s '$tmp/alice.der' '$tmp/alice2.der'"
+check "key store: the stale row re-keyed: key set 1 only, new keys, counters 0" \
+    "[ \"\$(qk \"SELECT c.cmd_kvn, count(*), k.kvn, k.tx_cntr, k.rx_cntr, k.kic_key != zeroblob(16) FROM cards c JOIN keysets k ON k.iccid = c.iccid WHERE c.iccid = '$ICCID'\")\" = '1|1|1|0|0|1' ]"
 check "the new certificate is valid against the CA and the current CRL" \
     "openssl x509 -inform DER -in '$tmp/alice2.der' -out '$tmp/alice2.pem' && openssl verify -crl_check -CAfile '$tmp/chain.pem' '$tmp/alice2.pem' | grep -q ': OK'"
 

@@ -191,6 +191,85 @@ test_keystore_counters(void **state)
 	keystore_close(ks);
 }
 
+/* Re-key: new key sets, counters as given, old row replaced at once. */
+static void
+test_keystore_rekey(void **state)
+{
+	struct keystore *ks = open_ks();
+	struct ks_card c, g, b;
+	uint64_t v;
+	char err[256];
+	long n;
+
+	(void)state;
+	card_a(&c);
+	/* a card not stored yet (the store is shared with the tests above)
+	 * is enrolled */
+	(void)keystore_card_delete(ks, c.iccid);
+	assert_int_equal(keystore_card_rekey(ks, &c, err, sizeof(err)),
+	    STK_OK);
+	assert_int_equal(keystore_counter_next(ks, c.iccid, 1, &v), STK_OK);
+	assert_int_equal(keystore_counter_next(ks, c.iccid, 1, &v), STK_OK);
+	assert_int_equal(keystore_counter_seen(ks, c.iccid, 1, 9), STK_OK);
+	/* personalised again: key set 2 only, new keys, counters reset */
+	c.cmd_kvn = 2;
+	c.ks[0].kvn = 2;
+	c.ks[0].kic = 0x22;
+	c.ks[0].kid = 0x22;
+	c.ks[0].kid_key[0] ^= 0xFF;
+	assert_int_equal(keystore_card_rekey(ks, &c, err, sizeof(err)),
+	    STK_OK);
+	assert_int_equal(keystore_card_get_by_iccid(ks, c.iccid, &g), STK_OK);
+	assert_int_equal(g.nkeysets, 1);
+	assert_int_equal(g.cmd_kvn, 2);
+	assert_int_equal(g.ks[0].kvn, 2);
+	assert_int_equal(g.ks[0].tx_cntr, 0);
+	assert_int_equal(g.ks[0].rx_cntr, 0);
+	assert_int_equal(g.ks[0].kid_key[0], c.ks[0].kid_key[0]);
+	assert_int_equal(keystore_counter_next(ks, c.iccid, 1, &v),
+	    STK_E_NOT_FOUND);
+	/* the card's first answer after the re-key is no replay */
+	assert_int_equal(keystore_counter_seen(ks, c.iccid, 2, 1), STK_OK);
+	/* the same key version again: counters reset, unlike replace */
+	assert_int_equal(keystore_counter_next(ks, c.iccid, 2, &v), STK_OK);
+	assert_int_equal(keystore_card_rekey(ks, &c, err, sizeof(err)),
+	    STK_OK);
+	assert_int_equal(keystore_card_get_by_iccid(ks, c.iccid, &g), STK_OK);
+	assert_int_equal(g.ks[0].tx_cntr, 0);
+	assert_int_equal(g.ks[0].rx_cntr, 0);
+	/* counters given are stored as given */
+	c.ks[0].tx_cntr = 7;
+	c.ks[0].rx_cntr = 3;
+	assert_int_equal(keystore_card_rekey(ks, &c, err, sizeof(err)),
+	    STK_OK);
+	assert_int_equal(keystore_card_get_by_iccid(ks, c.iccid, &g), STK_OK);
+	assert_int_equal(g.ks[0].tx_cntr, 7);
+	assert_int_equal(g.ks[0].rx_cntr, 3);
+	/* another card's MSISDN: refused, the old row is untouched */
+	b = c;
+	snprintf(b.iccid, sizeof(b.iccid), "8944100000000123464");
+	snprintf(b.msisdn, sizeof(b.msisdn), "+37255500002");
+	b.ks[0].tx_cntr = 0;
+	b.ks[0].rx_cntr = 0;
+	assert_int_equal(keystore_card_put(ks, &b, false, err, sizeof(err)),
+	    STK_OK);
+	b.ks[0].tx_cntr = 11;
+	snprintf(b.msisdn, sizeof(b.msisdn), "+37255500001");
+	assert_int_equal(keystore_card_rekey(ks, &b, err, sizeof(err)),
+	    STK_E_DUPLICATE);
+	assert_non_null(strstr(err, "+37255500001"));
+	assert_int_equal(keystore_card_get_by_iccid(ks, b.iccid, &g), STK_OK);
+	assert_string_equal(g.msisdn, "+37255500002");
+	assert_int_equal(g.ks[0].tx_cntr, 0);
+	assert_int_equal(keystore_count(ks, &n), STK_OK);
+	assert_int_equal(n, 2);
+	/* a bad field: nothing written */
+	b.spi = 0xC000;
+	assert_int_equal(keystore_card_rekey(ks, &b, err, sizeof(err)),
+	    STK_E_INVALID);
+	keystore_close(ks);
+}
+
 /* The card's side: open the SMS-SUBMIT's command packet. */
 static int
 card_lookup(void *arg, const uint8_t tar[3], uint8_t kic, uint8_t kid,
@@ -554,6 +633,7 @@ main(void)
 		cmocka_unit_test(test_keystore_mode),
 		cmocka_unit_test(test_keystore_put_get),
 		cmocka_unit_test(test_keystore_counters),
+		cmocka_unit_test(test_keystore_rekey),
 		cmocka_unit_test(test_sms_command_roundtrip),
 		cmocka_unit_test(test_sms_open_card_packet),
 		cmocka_unit_test(test_sms_in_decode),

@@ -15,7 +15,8 @@
  *   4. the certificate from the project CA (ca.c), published to LDAP
  *      (ldappub.c);
  *   5. registration: the bridge's key store (smsc-bridge/keystore.c, SPI
- *      KS_SPI_DEFAULT, counters 0 as the card starts them), then the
+ *      KS_SPI_DEFAULT; keystore_card_rekey: the card's row replaced with
+ *      counters 0 as the card starts them), then the
  *      server's database (binding and card with K_auth, one transaction).
  *
  * All or nothing from the outside: a failure in 4 or 5 undoes what 4 and
@@ -470,13 +471,9 @@ register_card(struct enroll *e, struct store *st)
 {
 	int rc, code;
 
-	rc = keystore_card_delete(e->ks, e->iccid);	/* a stale row */
-	if (rc != STK_OK && rc != STK_E_NOT_FOUND) {
-		snprintf(e->err, sizeof(e->err), "key store: %s",
-		    stk_strerror(rc));
-		return EX_FAIL;
-	}
-	if ((rc = keystore_card_put(e->ks, &e->kc, false, e->err,
+	/* the card was personalised anew: a stale row of this ICCID goes,
+	 * with its counters, in the transaction that stores the new keys */
+	if ((rc = keystore_card_rekey(e->ks, &e->kc, e->err,
 	    sizeof(e->err))) != STK_OK)
 		return rc == STK_E_DUPLICATE ? EX_CONFLICT : EX_FAIL;
 	e->ks_done = true;
