@@ -2,39 +2,61 @@
  * pcsc.c - the PC/SC transport (pcsc-lite's libpcsclite, the PC/SC
  * Workgroup API).  Works with stkauth-sim behind vpcd and with a real
  * (U)SIM in any CCID reader alike: nothing here knows the difference.
+ * The APDU transmission itself (pcsc.h) is shared with stkauth-admin.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <winscard.h>
-#include <wintypes.h>
-
 #include "err.h"
 #include "log.h"
+#include "pcsc.h"
 #include "phone.h"
 
 struct phone_pcsc {
 	SCARDCONTEXT ctx;
-	SCARDHANDLE card;
-	DWORD proto;
-	DWORD want;		/* SCARD_PROTOCOL_T0 / T1 / both */
-	bool connected;
+	struct pcsc_link link;
 	char reader[256];
 };
+
+int
+pcsc_link_xmit(struct pcsc_link *l, enum pcsc_on_reset on_reset,
+    const uint8_t *apdu, size_t len, uint8_t *resp, size_t *rlen)
+{
+	const SCARD_IO_REQUEST *pci;
+	DWORD n = (DWORD)*rlen;
+
+	l->rv = SCARD_S_SUCCESS;
+	if (!l->connected)
+		return STK_E_IO;
+	pci = l->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
+	l->rv = SCardTransmit(l->card, pci, apdu, (DWORD)len, NULL, resp, &n);
+	if (l->rv == SCARD_S_SUCCESS) {
+		*rlen = n;
+		return STK_OK;
+	}
+	if (l->rv == SCARD_W_RESET_CARD && on_reset == PCSC_RESET_RECONNECT) {
+		SCardReconnect(l->card, l->share, l->want, SCARD_LEAVE_CARD,
+		    &l->proto);
+		return STK_E_IO;
+	}
+	SCardDisconnect(l->card, SCARD_LEAVE_CARD);
+	l->connected = false;
+	return STK_E_IO;
+}
 
 static int
 connect_card(struct phone_pcsc *p)
 {
 	LONG rv;
 
-	rv = SCardConnect(p->ctx, p->reader, SCARD_SHARE_SHARED, p->want,
-	    &p->card, &p->proto);
+	rv = SCardConnect(p->ctx, p->reader, p->link.share, p->link.want,
+	    &p->link.card, &p->link.proto);
 	if (rv != SCARD_S_SUCCESS) {
 		log_warn("PC/SC: connect to \"%s\": %s", p->reader,
 		    pcsc_stringify_error(rv));
 		return STK_E_IO;
 	}
-	p->connected = true;
+	p->link.connected = true;
 	log_info("PC/SC: connected to \"%s\" (%s)", p->reader,
 	    phone_pcsc_protocol(p));
 	return 0;
@@ -53,11 +75,12 @@ phone_pcsc_open(const char *reader, const char *protocol,
 	*out = NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return STK_E_NOMEM;
-	p->want = SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
+	p->link.share = SCARD_SHARE_SHARED;
+	p->link.want = SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
 	if (protocol != NULL && strcmp(protocol, "T=0") == 0)
-		p->want = SCARD_PROTOCOL_T0;
+		p->link.want = SCARD_PROTOCOL_T0;
 	else if (protocol != NULL && strcmp(protocol, "T=1") == 0)
-		p->want = SCARD_PROTOCOL_T1;
+		p->link.want = SCARD_PROTOCOL_T1;
 	else if (protocol != NULL) {
 		free(p);
 		return STK_E_ARG;
@@ -116,30 +139,17 @@ phone_pcsc_xmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
     size_t *rlen)
 {
 	struct phone_pcsc *p = ctx;
-	const SCARD_IO_REQUEST *pci;
-	DWORD n = (DWORD)*rlen;
-	LONG rv;
+	int rc;
 
-	if (!p->connected)
-		return STK_E_IO;
-	pci = p->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
-	rv = SCardTransmit(p->card, pci, apdu, (DWORD)len, NULL, resp, &n);
-	if (rv == SCARD_W_RESET_CARD) {
-		/* Someone reset the card: reconnect once, the command is lost
-		 * with the card's state, so report it. */
+	/* Someone reset the card: reconnect, the command is lost with the
+	 * card's state, so report it. */
+	rc = pcsc_link_xmit(&p->link, PCSC_RESET_RECONNECT, apdu, len, resp,
+	    rlen);
+	if (p->link.rv == SCARD_W_RESET_CARD)
 		log_warn("PC/SC: card was reset");
-		SCardReconnect(p->card, SCARD_SHARE_SHARED, p->want,
-		    SCARD_LEAVE_CARD, &p->proto);
-		return STK_E_IO;
-	}
-	if (rv != SCARD_S_SUCCESS) {
-		log_warn("PC/SC: transmit: %s", pcsc_stringify_error(rv));
-		SCardDisconnect(p->card, SCARD_LEAVE_CARD);
-		p->connected = false;
-		return STK_E_IO;
-	}
-	*rlen = n;
-	return 0;
+	else if (p->link.rv != SCARD_S_SUCCESS)
+		log_warn("PC/SC: transmit: %s", pcsc_stringify_error(p->link.rv));
+	return rc;
 }
 
 const char *
@@ -151,7 +161,7 @@ phone_pcsc_reader(const struct phone_pcsc *p)
 const char *
 phone_pcsc_protocol(const struct phone_pcsc *p)
 {
-	return p->proto == SCARD_PROTOCOL_T1 ? "T=1" : "T=0";
+	return p->link.proto == SCARD_PROTOCOL_T1 ? "T=1" : "T=0";
 }
 
 void
@@ -159,8 +169,8 @@ phone_pcsc_close(struct phone_pcsc *p)
 {
 	if (p == NULL)
 		return;
-	if (p->connected)
-		SCardDisconnect(p->card, SCARD_UNPOWER_CARD);
+	if (p->link.connected)
+		SCardDisconnect(p->link.card, SCARD_UNPOWER_CARD);
 	SCardReleaseContext(p->ctx);
 	free(p);
 }

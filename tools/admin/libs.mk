@@ -41,13 +41,16 @@ $(B)/bench/bench_admin_import: | $(B)/bin/stkauth-admin
 
 # enroll / revoke (tools/admin/pcsc.c, card.c, ca.c, ldappub.c): PC/SC,
 # libldap, and the phone simulator's APDU exchange (phone_card_cmd, the T=0
-# procedure) and EF ICCID decoder, linked rather than copied.
-ADMIN_PHONE_OBJS := $(B)/obj/sim-applet-sim/phone/uicc.o
+# procedure), EF ICCID decoder and PC/SC transmission (pcsc_link_xmit),
+# linked rather than copied.
+ADMIN_PHONE_OBJS := $(B)/obj/sim-applet-sim/phone/uicc.o \
+                    $(B)/obj/sim-applet-sim/phone/pcsc.o
 stkauth-admin_LIBS += $(shell pkg-config --libs libpcsclite ldap 2>/dev/null || \
                         echo -lpcsclite -lldap -llber)
 $(B)/bin/stkauth-admin: $(ADMIN_PHONE_OBJS)
 $(ADMIN_PHONE_OBJS):
-$(B)/obj/tools/admin/pcsc.o: CPPFLAGS += $(shell pkg-config --cflags libpcsclite)
+$(B)/obj/tools/admin/pcsc.o: CPPFLAGS += $(shell pkg-config --cflags libpcsclite) \
+                                -Isim-applet-sim/phone
 $(B)/obj/tools/admin/card.o: CPPFLAGS += -Isim-applet-sim/phone
 
 # The CA and the secret files, checked against the server's validation

@@ -6,26 +6,24 @@
  * which closes the card's admin session (docs/SIM.md, "Personalisation").
  *
  * The APDU exchange itself (the T=0 procedure: 61xx, 6Cxx) is the phone
- * simulator's (sim-applet-sim/phone/uicc.c, phone_card_cmd); this file
- * is its transport, like phone/pcsc.c is for the phone.  Unlike the
- * phone, enroll wants precise errors: an unknown reader (with the list of
+ * simulator's (sim-applet-sim/phone/uicc.c, phone_card_cmd), and so is
+ * the transmission (sim-applet-sim/phone/pcsc.h, pcsc_link_xmit, with
+ * the reset policy of enroll: a reset ends the admin session, so the
+ * connection is dropped rather than reconnected).  Unlike the phone,
+ * enroll wants precise errors: an unknown reader (with the list of
  * readers), an empty reader, a card in use.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <winscard.h>
-#include <wintypes.h>
-
 #include "admin.h"
 #include "err.h"
+#include "pcsc.h"
 
 struct admin_pcsc {
 	SCARDCONTEXT ctx;
-	SCARDHANDLE card;
-	DWORD proto;
-	bool connected;
+	struct pcsc_link link;
 };
 
 /* PC/SC errors that mean "not there" rather than "failed". */
@@ -101,8 +99,10 @@ admin_pcsc_open(const char *reader, struct admin_pcsc **out, char *err,
 		free(p);
 		return rc;
 	}
-	rv = SCardConnect(p->ctx, reader, SCARD_SHARE_EXCLUSIVE,
-	    SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &p->card, &p->proto);
+	p->link.share = SCARD_SHARE_EXCLUSIVE;
+	p->link.want = SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
+	rv = SCardConnect(p->ctx, reader, p->link.share, p->link.want,
+	    &p->link.card, &p->link.proto);
 	if (rv == SCARD_E_UNKNOWN_READER)
 		rc = unknown_reader(p, reader, err, errsz);
 	else if (rv != SCARD_S_SUCCESS)
@@ -114,7 +114,7 @@ admin_pcsc_open(const char *reader, struct admin_pcsc **out, char *err,
 		free(p);
 		return rc;
 	}
-	p->connected = true;
+	p->link.connected = true;
 	*out = p;
 	return STK_OK;
 }
@@ -122,7 +122,7 @@ admin_pcsc_open(const char *reader, struct admin_pcsc **out, char *err,
 bool
 admin_pcsc_t1(const struct admin_pcsc *p)
 {
-	return p->proto == SCARD_PROTOCOL_T1;
+	return p->link.proto == SCARD_PROTOCOL_T1;
 }
 
 int
@@ -130,23 +130,11 @@ admin_pcsc_xmit(void *ctx, const uint8_t *apdu, size_t len, uint8_t *resp,
     size_t *rlen)
 {
 	struct admin_pcsc *p = ctx;
-	const SCARD_IO_REQUEST *pci;
-	DWORD n = (DWORD)*rlen;
-	LONG rv;
 
-	if (!p->connected)
-		return STK_E_IO;
-	pci = p->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
-	rv = SCardTransmit(p->card, pci, apdu, (DWORD)len, NULL, resp, &n);
-	if (rv != SCARD_S_SUCCESS) {
-		/* A reset or removed card loses the admin session: the
-		 * personalisation cannot go on over this connection. */
-		SCardDisconnect(p->card, SCARD_LEAVE_CARD);
-		p->connected = false;
-		return STK_E_IO;
-	}
-	*rlen = n;
-	return STK_OK;
+	/* A reset or removed card loses the admin session: the
+	 * personalisation cannot go on over this connection. */
+	return pcsc_link_xmit(&p->link, PCSC_RESET_DROP, apdu, len, resp,
+	    rlen);
 }
 
 void
@@ -154,8 +142,8 @@ admin_pcsc_close(struct admin_pcsc *p)
 {
 	if (p == NULL)
 		return;
-	if (p->connected)
-		SCardDisconnect(p->card, SCARD_RESET_CARD);
+	if (p->link.connected)
+		SCardDisconnect(p->link.card, SCARD_RESET_CARD);
 	SCardReleaseContext(p->ctx);
 	free(p);
 }
