@@ -96,6 +96,26 @@ store_rollback(struct store *st)
 		exec(st, "ROLLBACK");
 }
 
+/* ---- lists ----------------------------------------------------------- */
+
+/*
+ * The context each_row hands to the decoders below: the caller's
+ * callback, typed for its row (one member per list), and its argument.
+ * The row itself lives on the decoder's stack for the callback's call.
+ */
+struct row_cb {
+	union {
+		int (*account)(void *, const struct store_account_info *);
+		int (*party)(void *, const struct store_party_info *);
+		int (*session)(void *, const struct store_session_info *);
+		int (*audit)(void *, const struct store_audit_entry *);
+		int (*conflict)(void *, long, const char *, const char *,
+		    const char *);
+	} fn;
+	void *arg;
+	long rows;	/* rows seen: store_import_check counts them */
+};
+
 /* ---- accounts -------------------------------------------------------- */
 
 #define ACCOUNT_COLS "a.id, a.name, coalesce(b.msisdn, ''), " \
@@ -116,6 +136,16 @@ account_row(sqlite3_stmt *s, struct store_account_info *a)
 	a->locked_until = sqlite3_column_int64(s, 5);
 	a->failures = (unsigned)sqlite3_column_int(s, 6);
 	a->has_password = sqlite3_column_int(s, 7) != 0;
+}
+
+static int
+account_next(sqlite3_stmt *s, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct store_account_info a;
+
+	account_row(s, &a);
+	return c->fn.account(c->arg, &a);
 }
 
 int
@@ -144,22 +174,14 @@ int
 store_account_list(struct store *st,
     int (*cb)(void *arg, const struct store_account_info *a), void *arg)
 {
-	struct store_account_info a;
+	struct row_cb c = { .fn.account = cb, .arg = arg };
 	sqlite3_stmt *s = NULL;
 	int rc;
 
 	if ((rc = prep(st, "SELECT " ACCOUNT_COLS " ORDER BY a.name", &s)) !=
 	    STK_OK)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		account_row(s, &a);
-		if ((rc = cb(arg, &a)) != 0)
-			goto out;
-	}
-	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "accounts");
- out:
-	sqlite3_finalize(s);
-	return rc;
+		return rc;
+	return each_row(st, s, "accounts", account_next, &c);
 }
 
 /* Run one statement with a single text parameter; *changes set. */
@@ -245,33 +267,35 @@ store_account_unbind(struct store *st, const char *name, char *msisdn,
 
 /* ---- parties --------------------------------------------------------- */
 
+static int
+party_next(sqlite3_stmt *s, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct store_party_info p;
+
+	memset(&p, 0, sizeof(p));
+	p.id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, p.name, sizeof(p.name));
+	p.created = sqlite3_column_int64(s, 2);
+	p.disabled = sqlite3_column_int(s, 3) != 0;
+	return c->fn.party(c->arg, &p);
+}
+
 int
 store_party_list(struct store *st, int kind,
     int (*cb)(void *arg, const struct store_party_info *p), void *arg)
 {
-	struct store_party_info p;
+	struct row_cb c = { .fn.party = cb, .arg = arg };
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = prep(st, kind == STORE_RP ?
+	if ((rc = prep(st, kind == STORE_RP ?
 	    "SELECT id, name, created, disabled FROM relying_parties "
 	    "ORDER BY name" :
-	    "SELECT id, name, created, disabled FROM bridges ORDER BY name", &s);
-	if (rc != STK_OK)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&p, 0, sizeof(p));
-		p.id = sqlite3_column_int64(s, 0);
-		col_text(s, 1, p.name, sizeof(p.name));
-		p.created = sqlite3_column_int64(s, 2);
-		p.disabled = sqlite3_column_int(s, 3) != 0;
-		if ((rc = cb(arg, &p)) != 0)
-			goto out;
-	}
-	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "parties");
- out:
-	sqlite3_finalize(s);
-	return rc;
+	    "SELECT id, name, created, disabled FROM bridges ORDER BY name",
+	    &s)) != STK_OK)
+		return rc;
+	return each_row(st, s, "parties", party_next, &c);
 }
 
 /* Whether sql with one text parameter returns a row. */
@@ -318,11 +342,31 @@ store_party_disable(struct store *st, int kind, const char *name)
 
 /* ---- sessions and audit ---------------------------------------------- */
 
+static int
+session_next(sqlite3_stmt *s, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct store_session_info si;
+
+	memset(&si, 0, sizeof(si));
+	col_text(s, 0, si.id, sizeof(si.id));
+	col_text(s, 1, si.account, sizeof(si.account));
+	col_text(s, 2, si.msisdn, sizeof(si.msisdn));
+	si.state = sqlite3_column_int(s, 3);
+	si.result = sqlite3_column_int(s, 4);
+	col_text(s, 5, si.reason, sizeof(si.reason));
+	si.created = sqlite3_column_int64(s, 6);
+	si.expiry = sqlite3_column_int64(s, 7);
+	si.completed = sqlite3_column_int64(s, 8);
+	col_text(s, 9, si.client, sizeof(si.client));
+	return c->fn.session(c->arg, &si);
+}
+
 int
 store_session_list(struct store *st, int state, unsigned limit,
     int (*cb)(void *arg, const struct store_session_info *s), void *arg)
 {
-	struct store_session_info si;
+	struct row_cb c = { .fn.session = cb, .arg = arg };
 	sqlite3_stmt *s = NULL;
 	int rc;
 
@@ -330,35 +374,35 @@ store_session_list(struct store *st, int state, unsigned limit,
 	    "created, expiry, completed, client FROM sessions "
 	    "WHERE ?1 < 0 OR state = ?1 ORDER BY created DESC, id LIMIT ?2",
 	    &s)) != STK_OK)
-		goto out;
+		return rc;
 	sqlite3_bind_int(s, 1, state);
 	sqlite3_bind_int64(s, 2, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&si, 0, sizeof(si));
-		col_text(s, 0, si.id, sizeof(si.id));
-		col_text(s, 1, si.account, sizeof(si.account));
-		col_text(s, 2, si.msisdn, sizeof(si.msisdn));
-		si.state = sqlite3_column_int(s, 3);
-		si.result = sqlite3_column_int(s, 4);
-		col_text(s, 5, si.reason, sizeof(si.reason));
-		si.created = sqlite3_column_int64(s, 6);
-		si.expiry = sqlite3_column_int64(s, 7);
-		si.completed = sqlite3_column_int64(s, 8);
-		col_text(s, 9, si.client, sizeof(si.client));
-		if ((rc = cb(arg, &si)) != 0)
-			goto out;
-	}
-	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "sessions");
- out:
-	sqlite3_finalize(s);
-	return rc;
+	return each_row(st, s, "sessions", session_next, &c);
+}
+
+static int
+audit_next(sqlite3_stmt *s, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct store_audit_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = sqlite3_column_int64(s, 0);
+	e.ts = sqlite3_column_int64(s, 1);
+	col_text(s, 2, e.session_id, sizeof(e.session_id));
+	col_text(s, 3, e.account, sizeof(e.account));
+	col_text(s, 4, e.event, sizeof(e.event));
+	col_text(s, 5, e.result, sizeof(e.result));
+	col_text(s, 6, e.reason, sizeof(e.reason));
+	col_text(s, 7, e.client, sizeof(e.client));
+	return c->fn.audit(c->arg, &e);
 }
 
 int
 store_audit_list(struct store *st, const struct store_audit_filter *f,
     int (*cb)(void *arg, const struct store_audit_entry *e), void *arg)
 {
-	struct store_audit_entry e;
+	struct row_cb c = { .fn.audit = cb, .arg = arg };
 	sqlite3_stmt *s = NULL;
 	int rc;
 
@@ -369,30 +413,14 @@ store_audit_list(struct store *st, const struct store_audit_filter *f,
 	    "FROM audit WHERE ts >= ?1 AND (?2 IS NULL OR account = ?2) AND "
 	    "(?3 IS NULL OR result = ?3) ORDER BY id DESC LIMIT ?4) ORDER BY id",
 	    &s)) != STK_OK)
-		goto out;
+		return rc;
 	sqlite3_bind_int64(s, 1, f->since);
 	if (f->account)
 		sqlite3_bind_text(s, 2, f->account, -1, SQLITE_TRANSIENT);
 	if (f->result)
 		sqlite3_bind_text(s, 3, f->result, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 4, f->limit ? (int64_t)f->limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&e, 0, sizeof(e));
-		e.id = sqlite3_column_int64(s, 0);
-		e.ts = sqlite3_column_int64(s, 1);
-		col_text(s, 2, e.session_id, sizeof(e.session_id));
-		col_text(s, 3, e.account, sizeof(e.account));
-		col_text(s, 4, e.event, sizeof(e.event));
-		col_text(s, 5, e.result, sizeof(e.result));
-		col_text(s, 6, e.reason, sizeof(e.reason));
-		col_text(s, 7, e.client, sizeof(e.client));
-		if ((rc = cb(arg, &e)) != 0)
-			goto out;
-	}
-	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "audit");
- out:
-	sqlite3_finalize(s);
-	return rc;
+	return each_row(st, s, "audit", audit_next, &c);
 }
 
 /* ---- bulk import ----------------------------------------------------- */
@@ -479,38 +507,43 @@ store_import_row(struct store_import *im, long line, const char *account,
 	return STK_E_DUPLICATE;
 }
 
+/* A conflict's callback asked to stop: not an error (no STK_E_ value). */
+#define CONFLICT_STOP	1
+
+/* The columns are handed over as they are: valid for the callback only. */
+static int
+conflict_next(sqlite3_stmt *s, void *ctx)
+{
+	struct row_cb *c = ctx;
+
+	c->rows++;
+	return c->fn.conflict(c->arg, (long)sqlite3_column_int64(s, 0),
+	    (const char *)sqlite3_column_text(s, 1),
+	    (const char *)sqlite3_column_text(s, 2),
+	    (const char *)sqlite3_column_text(s, 3)) != 0 ? CONFLICT_STOP : 0;
+}
+
 int
 store_import_check(struct store_import *im,
     int (*cb)(void *arg, long line, const char *account, const char *msisdn,
     const char *what), void *arg, long *conflicts)
 {
-	struct store *st = im->st;
+	struct row_cb c = { .fn.conflict = cb, .arg = arg };
 	sqlite3_stmt *s = NULL;
 	int rc;
 
 	*conflicts = 0;
-	if ((rc = prep(st, "SELECT r.line, r.account, coalesce(r.msisdn, ''), "
-	    "'account exists' FROM temp.import_rows r "
+	if ((rc = prep(im->st, "SELECT r.line, r.account, "
+	    "coalesce(r.msisdn, ''), 'account exists' FROM temp.import_rows r "
 	    "JOIN accounts a ON a.name = r.account "
 	    "UNION ALL SELECT r.line, r.account, r.msisdn, "
 	    "'MSISDN bound to another account' FROM temp.import_rows r "
 	    "JOIN msisdn_bindings b ON b.msisdn = r.msisdn ORDER BY 1", &s)) !=
 	    STK_OK)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		(*conflicts)++;
-		if (cb(arg, (long)sqlite3_column_int64(s, 0),
-		    (const char *)sqlite3_column_text(s, 1),
-		    (const char *)sqlite3_column_text(s, 2),
-		    (const char *)sqlite3_column_text(s, 3)) != 0) {
-			rc = STK_OK;
-			goto out;
-		}
-	}
-	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "import check");
- out:
-	sqlite3_finalize(s);
-	return rc;
+		return rc;
+	rc = each_row(im->st, s, "import check", conflict_next, &c);
+	*conflicts = c.rows;
+	return rc == CONFLICT_STOP ? STK_OK : rc;
 }
 
 int

@@ -113,4 +113,27 @@ col_blob(sqlite3_stmt *s, int i, uint8_t *out, size_t cap, size_t *len)
 	return STK_OK;
 }
 
+/*
+ * Walk the rows of a prepared and bound SELECT: row(s, ctx) decodes the
+ * current row and hands it to the caller's callback (ctx carries both);
+ * a non-zero return of row stops the walk and is returned as it is.
+ * STK_OK after the last row; a failed step - SQLITE_BUSY once the
+ * busy_timeout store_open set has run out, among others - is logged with
+ * what and is STK_E_IO.  s belongs to the walk: finalized on every path.
+ */
+static inline int
+each_row(struct store *st, sqlite3_stmt *s, const char *what,
+    int (*row)(sqlite3_stmt *, void *), void *ctx)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((rc = row(s, ctx)) != 0)
+			goto out;
+	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, what);
+ out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
 #endif

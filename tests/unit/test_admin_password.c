@@ -11,15 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
 
 #include "err.h"
-#include "log.h"
 #include "password.h"
 #include "store.h"
+#include "store_fixture.h"
 
 /* hashlib.scrypt(b"correct horse battery staple", salt=bytes(range(16)),
  * n=1024, r=8, p=1, dklen=32) */
@@ -174,48 +173,18 @@ test_malformed(void **state)
 
 /* ---- the store ------------------------------------------------------ */
 
-struct fx {
-	char dir[64];
-	char path[128];
-	struct store *st;
-};
-
+/* store_fixture.h: a fresh store with the account alice */
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	stk_log_set_level(STK_LOG_ERROR);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/stkauth-admpw-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->st), STK_OK);
-	assert_int_equal(store_account_add(f->st, "alice", 1, NULL), STK_OK);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[160];
-
-	store_close(f->st);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
+	*state = store_fx_open(sizeof(struct store_fx), "admpw");
 	return 0;
 }
 
 static void
 test_store_password(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char out[PASSWORD_ENCODED_MAX];
 
 	strcpy(out, "junk");
@@ -248,7 +217,7 @@ test_store_password(void **state)
 static void
 test_store_migration(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char out[PASSWORD_ENCODED_MAX];
 	sqlite3 *db;
 
@@ -280,10 +249,8 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_hash_bad_args),
 		cmocka_unit_test(test_malformed),
-		cmocka_unit_test_setup_teardown(test_store_password, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_store_migration, setup,
-		    teardown),
+		STORE_FX_TEST(test_store_password, setup),
+		STORE_FX_TEST(test_store_migration, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

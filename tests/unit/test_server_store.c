@@ -13,47 +13,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
 
 #include "err.h"
-#include "log.h"
 #include "server.h"
 #include "store.h"
+#include "store_fixture.h"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	struct store *st;
+/* the ids of the parties setup adds to the current test's store */
+static struct {
 	int64_t rp, br1, br2;
-};
+} P;
 
 static const uint8_t K[32] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 	14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
 
+/* store_fixture.h's store with an API key, two bridges and alice's
+ * binding and card */
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct store_fx *f = store_fx_open(sizeof(*f), "store");
 	uint8_t h[32];
 
-	stk_log_set_level(STK_LOG_ERROR);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/stkauth-store-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/s.db", f->dir);
-	assert_int_equal(store_open(f->path, &f->st), STK_OK);
 	memset(h, 1, 32);
-	assert_int_equal(store_party_add(f->st, STORE_RP, "rp", h, 1, &f->rp),
+	assert_int_equal(store_party_add(f->st, STORE_RP, "rp", h, 1, &P.rp),
 	    STK_OK);
 	memset(h, 2, 32);
 	assert_int_equal(store_party_add(f->st, STORE_BRIDGE, "b1", h, 1,
-	    &f->br1), STK_OK);
+	    &P.br1), STK_OK);
 	memset(h, 3, 32);
 	assert_int_equal(store_party_add(f->st, STORE_BRIDGE, "b2", h, 1,
-	    &f->br2), STK_OK);
-	assert_int_equal(store_account_add(f->st, "alice", 1, NULL), STK_OK);
+	    &P.br2), STK_OK);
 	assert_int_equal(store_binding_add(f->st, "alice", "+37255500001", 1),
 	    STK_OK);
 	assert_int_equal(store_card_enrol(f->st, "alice", "8944100000000123456",
@@ -62,32 +55,15 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[160];
-
-	store_close(f->st);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
 /* A RUNNING session with a job, expiring at expiry. */
 static void
-mksession(struct fx *f, const char *id, int64_t now, int64_t expiry)
+mksession(struct store_fx *f, const char *id, int64_t now, int64_t expiry)
 {
 	struct store_session s;
 
 	memset(&s, 0, sizeof(s));
 	snprintf(s.id, sizeof(s.id), "%s", id);
-	s.rp_id = f->rp;
+	s.rp_id = P.rp;
 	s.account_id = 1;
 	snprintf(s.account, sizeof(s.account), "alice");
 	snprintf(s.msisdn, sizeof(s.msisdn), "+37255500001");
@@ -104,7 +80,7 @@ mksession(struct fx *f, const char *id, int64_t now, int64_t expiry)
 static void
 test_migrations(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store *again = NULL;
 	struct stat sb;
 	sqlite3 *db;
@@ -139,7 +115,7 @@ test_migrations(void **state)
 static void
 test_wal_and_foreign_keys(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_session s;
 
 	/* a session for a relying party that does not exist */
@@ -165,7 +141,7 @@ test_wal_and_foreign_keys(void **state)
 static void
 test_parties(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	uint8_t h[32];
 	int64_t id;
 	char name[65];
@@ -173,7 +149,7 @@ test_parties(void **state)
 	memset(h, 2, 32);
 	assert_int_equal(store_party_find(f->st, STORE_BRIDGE, h, &id, name),
 	    STK_OK);
-	assert_int_equal(id, f->br1);
+	assert_int_equal(id, P.br1);
 	assert_string_equal(name, "b1");
 	/* a bridge token is not an API key */
 	assert_int_equal(store_party_find(f->st, STORE_RP, h, &id, name),
@@ -189,7 +165,7 @@ test_parties(void **state)
 static void
 test_account_lookup_and_lockout(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_account a;
 	bool locked;
 
@@ -230,7 +206,7 @@ test_account_lookup_and_lockout(void **state)
 static void
 test_session_cas(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_session s;
 	static const uint8_t resp[] = { 1, 2, 3 }, cert[] = { 0x30, 0 };
 
@@ -263,7 +239,7 @@ test_session_cas(void **state)
 static void
 test_overdue(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	char ids[4][2 * STK_AUTH_SESSION_ID_LEN + 1];
 	size_t n;
 
@@ -285,13 +261,13 @@ test_overdue(void **state)
 static void
 test_lease_expiry_and_reclaim(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_job j[4];
 	size_t n;
 	char lease1[33];
 
 	mksession(f, "0000000000000001", 1000, 60000);
-	assert_int_equal(store_job_claim(f->st, f->br1, "", 5, 1000, 2000, j,
+	assert_int_equal(store_job_claim(f->st, P.br1, "", 5, 1000, 2000, j,
 	    &n), STK_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(j[0].id, "0000000000000001");
@@ -301,21 +277,21 @@ test_lease_expiry_and_reclaim(void **state)
 	assert_int_equal(strlen(j[0].lease_id), 32);
 	snprintf(lease1, sizeof(lease1), "%s", j[0].lease_id);
 	/* leased: invisible to others until the lease runs out */
-	assert_int_equal(store_job_claim(f->st, f->br2, "", 5, 1000, 2999, j,
+	assert_int_equal(store_job_claim(f->st, P.br2, "", 5, 1000, 2999, j,
 	    &n), STK_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_job_claim(f->st, f->br2, "", 5, 1000, 3000, j,
+	assert_int_equal(store_job_claim(f->st, P.br2, "", 5, 1000, 3000, j,
 	    &n), STK_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(j[0].attempts, 2);
 	assert_string_not_equal(j[0].lease_id, lease1);
 	/* the old holder lost it */
-	assert_int_equal(store_job_advance(f->st, "0000000000000001", f->br1,
+	assert_int_equal(store_job_advance(f->st, "0000000000000001", P.br1,
 	    lease1, JOB_SENT, NULL, 3100), STK_E_STATE);
-	assert_int_equal(store_job_advance(f->st, "0000000000000001", f->br2,
+	assert_int_equal(store_job_advance(f->st, "0000000000000001", P.br2,
 	    j[0].lease_id, JOB_SENT, NULL, 3100), STK_OK);
 	/* sent: never claimable again, even after the lease */
-	assert_int_equal(store_job_claim(f->st, f->br1, "", 5, 1000, 50000, j,
+	assert_int_equal(store_job_claim(f->st, P.br1, "", 5, 1000, 50000, j,
 	    &n), STK_OK);
 	assert_int_equal(n, 0);
 }
@@ -323,31 +299,31 @@ test_lease_expiry_and_reclaim(void **state)
 static void
 test_claim_idempotent_and_expired(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_job a[4], b[4];
 	size_t na, nb;
 
 	mksession(f, "0000000000000001", 1000, 60000);
 	mksession(f, "0000000000000002", 1000, 1500);	/* expires soon */
-	assert_int_equal(store_job_claim(f->st, f->br1, "c-1", 5, 10000, 2000,
+	assert_int_equal(store_job_claim(f->st, P.br1, "c-1", 5, 10000, 2000,
 	    a, &na), STK_OK);
 	assert_int_equal(na, 1);	/* the expired session's job is not */
 	assert_string_equal(a[0].id, "0000000000000001");
 	mksession(f, "0000000000000003", 1000, 60000);
 	/* the retried claim returns what it holds, takes nothing new */
-	assert_int_equal(store_job_claim(f->st, f->br1, "c-1", 5, 10000, 2100,
+	assert_int_equal(store_job_claim(f->st, P.br1, "c-1", 5, 10000, 2100,
 	    b, &nb), STK_OK);
 	assert_int_equal(nb, 1);
 	assert_string_equal(b[0].lease_id, a[0].lease_id);
 	/* another claim id takes the new job */
-	assert_int_equal(store_job_claim(f->st, f->br1, "c-2", 5, 10000, 2100,
+	assert_int_equal(store_job_claim(f->st, P.br1, "c-2", 5, 10000, 2100,
 	    b, &nb), STK_OK);
 	assert_int_equal(nb, 1);
 	assert_string_equal(b[0].id, "0000000000000003");
 	/* max is honoured */
 	mksession(f, "0000000000000004", 1000, 60000);
 	mksession(f, "0000000000000005", 1000, 60000);
-	assert_int_equal(store_job_claim(f->st, f->br2, "", 1, 10000, 2200, b,
+	assert_int_equal(store_job_claim(f->st, P.br2, "", 1, 10000, 2200, b,
 	    &nb), STK_OK);
 	assert_int_equal(nb, 1);
 }
@@ -355,31 +331,31 @@ test_claim_idempotent_and_expired(void **state)
 static void
 test_job_steps(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_job j[1];
 	size_t n;
 	const char *id = "0000000000000001";
 
 	mksession(f, id, 1000, 60000);
-	assert_int_equal(store_job_claim(f->st, f->br1, "", 1, 10000, 2000, j,
+	assert_int_equal(store_job_claim(f->st, P.br1, "", 1, 10000, 2000, j,
 	    &n), STK_OK);
-	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	assert_int_equal(store_job_advance(f->st, id, P.br1, j[0].lease_id,
 	    JOB_DELIVERED, NULL, 2100), STK_OK);
 	/* SENT after DELIVERED: already past it, a no-op */
-	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	assert_int_equal(store_job_advance(f->st, id, P.br1, j[0].lease_id,
 	    JOB_SENT, NULL, 2200), STK_OK);
 	assert_int_equal(store_job_get(f->st, id, &j[0]), STK_OK);
 	assert_int_equal(j[0].state, JOB_DELIVERED);
-	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	assert_int_equal(store_job_advance(f->st, id, P.br1, j[0].lease_id,
 	    JOB_FAILED, "PoR", 2300), STK_OK);
-	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	assert_int_equal(store_job_advance(f->st, id, P.br1, j[0].lease_id,
 	    JOB_FAILED, "PoR", 2300), STK_OK);
-	assert_int_equal(store_job_advance(f->st, id, f->br1, j[0].lease_id,
+	assert_int_equal(store_job_advance(f->st, id, P.br1, j[0].lease_id,
 	    JOB_DELIVERED, NULL, 2400), STK_E_STATE);
 	/* wrong bridge, unknown job */
-	assert_int_equal(store_job_advance(f->st, id, f->br2, j[0].lease_id,
+	assert_int_equal(store_job_advance(f->st, id, P.br2, j[0].lease_id,
 	    JOB_SENT, NULL, 2400), STK_E_STATE);
-	assert_int_equal(store_job_advance(f->st, "00000000000000FF", f->br1,
+	assert_int_equal(store_job_advance(f->st, "00000000000000FF", P.br1,
 	    "x", JOB_SENT, NULL, 2400), STK_E_NOT_FOUND);
 	/* completing the session closes the job; steps then are no-ops */
 	assert_int_equal(store_session_transition(f->st, id, SRV_ST_RUNNING,
@@ -392,30 +368,30 @@ test_job_steps(void **state)
 static void
 test_results_idempotent(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	int status;
 	char *body = NULL;
 
-	assert_int_equal(store_result_get(f->st, f->br1, "r1", &status, &body),
+	assert_int_equal(store_result_get(f->st, P.br1, "r1", &status, &body),
 	    STK_E_NOT_FOUND);
-	assert_int_equal(store_result_put(f->st, f->br1, "r1", 202, "{}", 1),
+	assert_int_equal(store_result_put(f->st, P.br1, "r1", 202, "{}", 1),
 	    STK_OK);
-	assert_int_equal(store_result_put(f->st, f->br1, "r1", 409, "{}", 2),
+	assert_int_equal(store_result_put(f->st, P.br1, "r1", 409, "{}", 2),
 	    STK_E_DUPLICATE);
-	assert_int_equal(store_result_get(f->st, f->br1, "r1", &status, &body),
+	assert_int_equal(store_result_get(f->st, P.br1, "r1", &status, &body),
 	    STK_OK);
 	assert_int_equal(status, 202);
 	assert_string_equal(body, "{}");
 	free(body);
 	/* result ids are per bridge */
-	assert_int_equal(store_result_put(f->st, f->br2, "r1", 404, "{}", 1),
+	assert_int_equal(store_result_put(f->st, P.br2, "r1", 404, "{}", 1),
 	    STK_OK);
 }
 
 static void
 test_rate_windows(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	bool over;
 
 	for (int i = 0; i < 3; i++) {
@@ -449,7 +425,7 @@ test_rate_windows(void **state)
 static void
 test_tx_nesting_and_verifying(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	struct store_tx outer;
 	struct store_session s;
 	char ids[4][2 * STK_AUTH_SESSION_ID_LEN + 1];
@@ -462,7 +438,7 @@ test_tx_nesting_and_verifying(void **state)
 	/* the same id again fails inside: the first insert stays */
 	memset(&s, 0, sizeof(s));
 	snprintf(s.id, sizeof(s.id), "00000000000000A1");
-	s.rp_id = f->rp;
+	s.rp_id = P.rp;
 	assert_int_equal(store_session_insert(f->st, &s, true, 1000),
 	    STK_E_DUPLICATE);
 	assert_int_equal(store_audit(f->st, 1000, "00000000000000A1", "alice",
@@ -507,7 +483,7 @@ test_tx_nesting_and_verifying(void **state)
 static void
 test_audit(void **state)
 {
-	struct fx *f = *state;
+	struct store_fx *f = *state;
 	int64_t n = -1;
 
 	assert_int_equal(store_audit(f->st, 1, "S", "alice", "e1", "OK", "r",
@@ -524,27 +500,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wal_and_foreign_keys, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_parties, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_account_lookup_and_lockout,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_cas, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lease_expiry_and_reclaim,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_claim_idempotent_and_expired,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_job_steps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_results_idempotent, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_rate_windows, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tx_nesting_and_verifying,
-		    setup, teardown),
+		STORE_FX_TEST(test_migrations, setup),
+		STORE_FX_TEST(test_wal_and_foreign_keys, setup),
+		STORE_FX_TEST(test_parties, setup),
+		STORE_FX_TEST(test_account_lookup_and_lockout, setup),
+		STORE_FX_TEST(test_session_cas, setup),
+		STORE_FX_TEST(test_overdue, setup),
+		STORE_FX_TEST(test_lease_expiry_and_reclaim, setup),
+		STORE_FX_TEST(test_claim_idempotent_and_expired, setup),
+		STORE_FX_TEST(test_job_steps, setup),
+		STORE_FX_TEST(test_results_idempotent, setup),
+		STORE_FX_TEST(test_rate_windows, setup),
+		STORE_FX_TEST(test_audit, setup),
+		STORE_FX_TEST(test_tx_nesting_and_verifying, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
