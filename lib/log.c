@@ -1,4 +1,7 @@
 /* log.c - levelled logging; see log.h. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
@@ -48,24 +51,70 @@ stk_log_level_name(enum stk_log_level level)
 	return (unsigned)level < LEVEL_COUNT ? level_names[level] : "?";
 }
 
+/*
+ * The process id of every line, asked once: a getpid() system call per
+ * line was a measurable share of a busy daemon's system calls.  A child
+ * made by fork() asks again (pthread_atfork).
+ */
+static pid_t log_pid;
+static pthread_once_t log_pid_once = PTHREAD_ONCE_INIT;
+
+static void forget_pid(void) { log_pid = 0; }
+static void watch_fork(void) { pthread_atfork(NULL, NULL, forget_pid); }
+
+static long
+pid_now(void)
+{
+	pthread_once(&log_pid_once, watch_fork);
+	if (log_pid == 0)
+		log_pid = getpid();
+	return (long)log_pid;
+}
+
+/*
+ * One line is formatted whole, then written with one call: on the
+ * unbuffered stderr that is one write() per line (it was three), and the
+ * lines of several threads never interleave.  A line longer than the
+ * stack buffer is formatted again into one of its size.
+ */
 void
 stk_vlog(enum stk_log_level level, const char *fmt, va_list ap)
 {
 	FILE *out = log_stream != NULL ? log_stream : stderr;
 	struct timeval tv;
 	struct tm tm;
-	char stamp[32];
+	char stamp[32], buf[1024], *line = buf;
+	int head, len;
+	va_list again;
 
 	if (level > log_level)
 		return;
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(out, "%s.%03ldZ %s[%ld] %s: ", stamp, (long)(tv.tv_usec / 1000),
-	    log_ident, (long)getpid(), stk_log_level_name(level));
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	head = snprintf(buf, sizeof(buf), "%s.%03ldZ %s[%ld] %s: ", stamp,
+	    (long)(tv.tv_usec / 1000), log_ident, pid_now(),
+	    stk_log_level_name(level));
+	if (head < 0 || (size_t)head >= sizeof(buf))
+		return;
+	va_copy(again, ap);
+	len = vsnprintf(buf + head, sizeof(buf) - head, fmt, ap);
+	if (len >= 0 && (size_t)(head + len) + 1 >= sizeof(buf) &&
+	    (line = malloc((size_t)head + len + 2)) != NULL) {
+		memcpy(line, buf, head);
+		vsnprintf(line + head, (size_t)len + 1, fmt, again);
+	} else if (line == NULL) {
+		line = buf;	/* no memory: the line cut at the buffer */
+		len = (int)sizeof(buf) - head - 2;
+	}
+	va_end(again);
+	if (len < 0)
+		len = 0;
+	line[head + len] = '\n';
+	fwrite(line, 1, (size_t)head + len + 1, out);
 	fflush(out);
+	if (line != buf)
+		free(line);
 }
 
 void
