@@ -168,7 +168,7 @@ auth_session_start(struct srv *s, struct api_auth_in *in, int64_t rp_id,
 	stk_buf_init_fixed(&b, ss->request, sizeof(ss->request));
 	/* the account read, the session, its job and the audit row: one
 	 * transaction (nested in the request's when there is one) */
-	if (store_tx_begin(s->store, &tx) != STK_OK)
+	if (srv_tx_begin(s, &tx) != STK_OK)
 		return STK_E_IO;
 	rc2 = store_account_get(s->store, in->account[0] ? in->account : NULL,
 	    in->msisdn, &acct);
@@ -479,7 +479,7 @@ session_finish(struct srv *s, const char *sid, int from, int result,
 	memset(&ss, 0, sizeof(ss));
 	/* the state change, its audit rows and the lockout counter commit
 	 * together (nested in the caller's transaction when there is one) */
-	if ((rc = store_tx_begin(s->store, &tx)) != STK_OK)
+	if ((rc = srv_tx_begin(s, &tx)) != STK_OK)
 		return rc;
 	rc = store_session_transition(s->store, sid, from, SRV_ST_COMPLETE,
 	    result, reason, NULL, 0, cert, cert_len, now);

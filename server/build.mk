@@ -57,7 +57,8 @@ SERVER_WEB_SRCS = server/web.c server/web_config.c server/web_form.c \
 SERVER_CORE_SRCS = server/result.c server/ticket.c server/config.c \
                    server/store_admin.c server/password.c \
                    server/store_sqlite.c server/json.c server/certsrc.c \
-                   server/verify.c server/http.c server/api.c server/bridge.c \
+                   server/verify.c server/http.c server/batch.c server/api.c \
+                   server/bridge.c \
                    $(SERVER_WEB_SRCS)
 SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS) libssl) -lldap -llber -lpthread
 

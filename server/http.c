@@ -113,8 +113,9 @@ reqctx_free(struct reqctx *rc)
 bool
 http_tx_open(struct reqctx *rc)
 {
-	if (store_tx_begin(rc->s->store, &rc->tx) != STK_OK)
+	if (srv_tx_begin(rc->s, &rc->tx) != STK_OK)
 		return false;
+	rc->changes_at_begin = store_changes(rc->s->store);
 	rc->s->tx_rc = rc;
 	return true;
 }
@@ -151,6 +152,7 @@ http_tx_abort(struct reqctx *rc)
 	if (rc->s->tx_rc == rc)
 		rc->s->tx_rc = NULL;
 	store_tx_end(rc->s->store, &rc->tx, false);
+	batch_discard_if_clean(rc->s, rc->changes_at_begin);
 }
 
 /*
@@ -170,6 +172,13 @@ tx_settle(struct reqctx *rc, int *status, json_t **obj)
 	    rc->trace);
 }
 
+/* The answer of an API request whose group commit failed (batch.c). */
+static void
+reply_store_failed(struct reqctx *rc)
+{
+	http_reply_error(rc, 500, "INTERNAL_ERROR", "store failure", NULL);
+}
+
 void
 http_reply_json(struct reqctx *rc, int status, json_t *obj)
 {
@@ -182,10 +191,6 @@ http_reply_json(struct reqctx *rc, int status, json_t *obj)
 	b = evbuffer_new();
 	text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
-	if (status / 100 >= 1 && status / 100 <= 5)
-		rc->s->m.http_requests[status / 100]++;
-	else
-		rc->s->m.http_requests[0]++;
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Trace-Id", rc->trace);
@@ -216,12 +221,11 @@ http_reply_json(struct reqctx *rc, int status, json_t *obj)
 	log_debug("http: %s %s -> %d trace=%s",
 	    evhttp_request_get_command(rc->req) == EVHTTP_REQ_GET ? "GET" :
 	    "POST", uri ? uri : "-", status, rc->trace);
-	evhttp_send_reply(rc->req, status, phrase, b);
-	if (b)
-		evbuffer_free(b);
 	free(text);
 	json_decref(obj);
-	reqctx_free(rc);
+	/* a 500 needs no other answer if its own commit fails */
+	http_send(rc, status, phrase, b, status == 500 ? NULL :
+	    reply_store_failed);
 }
 
 void
@@ -438,7 +442,6 @@ metrics(struct reqctx *rc)
 	struct evbuffer *b = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(rc->req);
 
-	m->http_requests[2]++;
 	if (b == NULL) {
 		evhttp_send_error(rc->req, 500, NULL);
 		reqctx_free(rc);
@@ -474,17 +477,24 @@ metrics(struct reqctx *rc)
 	    "stkauth_longpoll_waiters %lu\n"
 	    "# HELP stkauth_verify_queue Results waiting for a worker.\n"
 	    "# TYPE stkauth_verify_queue gauge\n"
-	    "stkauth_verify_queue %u\n", m->jobs_claimed, m->bridge_results,
-	    m->rate_limited, m->waiters,
-	    rc->s->pool ? verify_pool_depth(rc->s->pool) : 0);
+	    "stkauth_verify_queue %u\n"
+	    "# HELP stkauth_store_group_commits_total Commits of the "
+	    "transaction shared by one loop turn's writes.\n"
+	    "# TYPE stkauth_store_group_commits_total counter\n"
+	    "stkauth_store_group_commits_total %lu\n"
+	    "# HELP stkauth_store_held_answers_total Answers held until "
+	    "their turn's commit.\n"
+	    "# TYPE stkauth_store_held_answers_total counter\n"
+	    "stkauth_store_held_answers_total %lu\n", m->jobs_claimed,
+	    m->bridge_results, m->rate_limited, m->waiters,
+	    rc->s->pool ? verify_pool_depth(rc->s->pool) : 0,
+	    m->group_commits, m->held_answers);
 	metrics_store(rc->s, b);
 	metrics_verify(rc->s, b);
 	web_metrics(rc->s, b);		/* the login page, when on */
 	evhttp_add_header(h, "Content-Type",
 	    "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(rc->req, 200, "OK", b);
-	evbuffer_free(b);
-	reqctx_free(rc);
+	http_send(rc, 200, "OK", b, NULL);	/* it promises nothing */
 }
 
 /* ---- routing -------------------------------------------------------- */
@@ -599,6 +609,10 @@ http_start(struct srv *s, char *err, size_t errsz)
 		snprintf(err, errsz, "evhttp_new failed");
 		return STK_E_NOMEM;
 	}
+	if (batch_init(s) != STK_OK) {
+		snprintf(err, errsz, "event_new failed");
+		return STK_E_NOMEM;
+	}
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)s->cfg.max_body_hard);
 	evhttp_set_max_headers_size(s->http, (ev_ssize_t)s->cfg.max_headers);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
@@ -648,6 +662,7 @@ http_stop(struct srv *s)
 {
 	waiters_free_all(s);
 	web_stop(s);
+	batch_free(s);		/* those answers wait for no commit */
 	if (s->recheck)
 		event_free(s->recheck);
 	s->recheck = NULL;

@@ -68,7 +68,7 @@ sweep(evutil_socket_t fd, short what, void *arg)
 	if (s->reverify_pending > 0 && verify_pool_busy(s->pool) == 0)
 		s->reverify_pending = 0;	/* a task was lost (no memory) */
 	/* a batch of endings, one commit (each one atomic inside) */
-	if (store_tx_begin(s->store, &tx) != STK_OK)
+	if (srv_tx_begin(s, &tx) != STK_OK)
 		return;
 	/* RUNNING past EXPIRY: TIMEOUT (PROTOCOL.md §5) */
 	if (store_session_overdue(s->store, SRV_ST_RUNNING, 0, now, ids,

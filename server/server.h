@@ -430,6 +430,16 @@ struct srv_metrics {
 	unsigned long verify_failures[VF_COUNT];
 	unsigned long verify_cert_failures[16];	/* by certcheck reason */
 	unsigned long reverified;	/* sessions re-verified after a start */
+	unsigned long group_commits;	/* batch.c: turns' commits */
+	unsigned long held_answers;	/* answers held for one of them */
+};
+
+/* The turn's transaction and the answers waiting for it (batch.c). */
+struct srv_batch {
+	struct store_tx tx;
+	struct event *end;		/* active while tx is open */
+	struct reqctx *held, **tail;	/* answers, in order */
+	int64_t changes_at_open;	/* store_changes when tx opened */
 };
 
 struct srv {
@@ -452,6 +462,7 @@ struct srv {
 	bool stopping;		/* SIGTERM: draining, no new requests */
 	struct reqctx *tx_rc;	/* the request whose transaction is open */
 	unsigned reverify_pending;	/* restart re-verifications queued */
+	struct srv_batch batch;	/* group commit (batch.c) */
 };
 
 /* Per-request context: trace id, client address, authenticated party. */
@@ -463,7 +474,50 @@ struct reqctx {
 	int64_t party_id;	/* relying party or bridge */
 	char party_name[65];
 	struct store_tx tx;	/* http_tx_begin */
+	int64_t changes_at_begin;	/* store_changes then */
+	/* an answer held until the turn's commit (batch.c http_send) */
+	struct reqctx *held_next;
+	int held_status;
+	const char *held_phrase;
+	struct evbuffer *held_body;
+	void (*failed)(struct reqctx *rc);
 };
+
+/* ---- batch.c: group commit ------------------------------------------ */
+
+/*
+ * The writes of one turn of the event loop share one transaction,
+ * committed at the end of the turn; the answers given meanwhile are held
+ * until that commit (when it fails, each is replaced by its 500).  See
+ * batch.c.
+ */
+int batch_init(struct srv *s);
+/* Commit what is open, send what is held, free the end-of-turn event. */
+void batch_free(struct srv *s);
+/* Open the turn's transaction unless it is open; false: store busy. */
+bool batch_join(struct srv *s);
+/* Commit the turn's transaction and send the held answers. */
+void batch_flush(struct srv *s);
+/*
+ * A request rolled back everything it wrote after the store's change
+ * count was since: roll the turn's transaction back too when no row had
+ * changed in it before that (the request's discarded probe was all it
+ * did) - a savepoint rolled back leaves its pages dirty, and committing
+ * them would write them again unchanged.
+ */
+void batch_discard_if_clean(struct srv *s, int64_t since);
+/* store_tx_begin inside the turn's transaction (joined first). */
+int srv_tx_begin(struct srv *s, struct store_tx *tx);
+/*
+ * Send rc's answer (b: the body or NULL, freed here) and free rc: now,
+ * or after the turn's commit when its transaction is open.  failed(rc)
+ * answers instead (a 500 in the request's format) when that commit
+ * fails; NULL: the answer is sent anyway (it promised nothing).  Counts
+ * the status class in the metrics.
+ */
+typedef void (*http_failed_fn)(struct reqctx *rc);
+void http_send(struct reqctx *rc, int status, const char *phrase,
+    struct evbuffer *b, http_failed_fn failed);
 
 int http_start(struct srv *s, char *err, size_t errsz);
 void http_stop(struct srv *s);
@@ -472,12 +526,13 @@ void http_stop(struct srv *s);
  * SHUTTING_DOWN. */
 void http_stop_accepting(struct srv *s);
 /*
- * One transaction for the request's writes (store_tx): the reply
- * commits it just before it is sent - a 5xx reply rolls it back instead
- * - so an answer never promises a write that is not committed, and a
- * login costs a few commits instead of one per statement.  A handler
- * that goes on waiting (a long-poll) has it committed when it returns
- * to the loop.  false: the store is busy; a 503 was sent.
+ * One transaction for the request's writes (store_tx, a SAVEPOINT inside
+ * the loop turn's group transaction, batch.c): the reply keeps it - a
+ * 5xx reply rolls it back instead - and is held until the turn's commit,
+ * so an answer never promises a write that is not committed, and the
+ * requests of one turn share one commit.  A handler that goes on
+ * waiting (a long-poll) has it kept when it returns to the loop.
+ * false: the store is busy; a 503 was sent.
  */
 bool http_tx_begin(struct reqctx *rc);
 /* The same without the 503 (the caller answers in its own format):
@@ -485,8 +540,8 @@ bool http_tx_begin(struct reqctx *rc);
 bool http_tx_open(struct reqctx *rc);
 /*
  * End the request's transaction as an answer with status is about to
- * leave: commit unless status is a 5xx (then roll back).  false when the
- * commit failed: nothing was stored, the answer must become a 500.  No
+ * leave: keep it unless status is a 5xx (then roll back).  false when
+ * that failed: nothing was stored, the answer must become a 500.  No
  * transaction open: true.
  */
 bool http_tx_settle(struct reqctx *rc, int status);

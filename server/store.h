@@ -28,7 +28,8 @@ struct store;
 
 #define STORE_SCHEMA_VERSION 3
 
-/* Open (create) the database at path, mode 0600, and migrate it. */
+/* Open (create) the database at path, mode 0600, and migrate it.  A
+ * handle belongs to one thread at a time (SQLite's no-mutex mode). */
 int store_open(const char *path, struct store **out);
 void store_close(struct store *st);
 /* PRAGMA user_version as found after migration. */
@@ -54,6 +55,10 @@ struct store_tx {
 };
 int store_tx_begin(struct store *st, struct store_tx *tx);
 int store_tx_end(struct store *st, struct store_tx *tx, bool commit);
+/* Rows inserted, updated or deleted through this handle so far (rolled
+ * back ones included): equal before and after a stretch of calls means
+ * that stretch changed nothing. */
+int64_t store_changes(struct store *st);
 
 /* ---- parties: relying parties and bridges ---------------------------- */
 

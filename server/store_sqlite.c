@@ -214,6 +214,12 @@ store_tx_end(struct store *st, struct store_tx *tx, bool commit)
 	return commit ? (rc != STK_OK ? rc : STK_E_IO) : STK_OK;
 }
 
+int64_t
+store_changes(struct store *st)
+{
+	return sqlite3_total_changes64(st->db);
+}
+
 /* End tx: commit when *rc is STK_OK (a failed commit becomes *rc),
  * roll back otherwise. */
 static void
@@ -265,8 +271,9 @@ store_open(const char *path, struct store **out)
 		return STK_E_NOMEM;
 	/* K_auth lives here: the file is created 0600 and kept so. */
 	old = umask(077);
+	/* one thread per handle (store.h): no mutex around every call */
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
 		log_error("store: %s: %s", path,
@@ -283,6 +290,10 @@ store_open(const char *path, struct store **out)
 	if ((rc = exec(st, "PRAGMA journal_mode = WAL")) != STK_OK ||
 	    (rc = exec(st, "PRAGMA foreign_keys = ON")) != STK_OK ||
 	    (rc = exec(st, "PRAGMA synchronous = NORMAL")) != STK_OK ||
+	    /* the statement journals of nested transactions (SAVEPOINTs
+	     * inside the server's group commit, batch.c) in memory, not in
+	     * a temporary file opened, written and removed per request */
+	    (rc = exec(st, "PRAGMA temp_store = MEMORY")) != STK_OK ||
 	    (rc = migrate(st)) != STK_OK)
 		goto out;
 	*out = st;

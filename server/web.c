@@ -30,11 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 #include <gd.h>
 #include <openssl/crypto.h>
 
@@ -121,6 +123,30 @@ sec_headers(struct reqctx *rc)
 	evhttp_add_header(h, "X-Trace-Id", rc->trace);
 }
 
+/*
+ * The Date field (RFC 9110 §6.6.1, IMF-fixdate) formatted once a second
+ * instead of once per answer: libevent adds its own only to an answer
+ * without one, and its gmtime and printf were 5 % of the instructions of
+ * serving the page (docs/PERFORMANCE.md "Login page").  NULL (libevent
+ * then adds it) if the clock cannot be formatted.
+ */
+static const char *
+http_date(void)
+{
+	static char d[48];
+	static time_t at = -1;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != at) {
+		at = -1;
+		if (gmtime_r(&now, &tm) != NULL &&
+		    evutil_date_rfc1123(d, sizeof(d), &tm) < (int)sizeof(d))
+			at = now;
+	}
+	return at == now ? d : NULL;
+}
+
 /* The page's language for this request (Accept-Language, web_strings.c). */
 static const char *
 req_lang(struct reqctx *rc)
@@ -138,18 +164,35 @@ view_init(struct web_view *v, struct reqctx *rc, const struct web_sess *s)
 	v->now = srv_now_ms();
 }
 
+static void reply(struct reqctx *rc, int status, const char *type,
+    struct evbuffer *b, const char *cache);
+
+/* The page of a request whose group commit failed (batch.c). */
+static void
+reply_store_failed(struct reqctx *rc)
+{
+	struct web_view v;
+	struct evbuffer *b = evbuffer_new();
+
+	view_init(&v, rc, NULL);
+	if (b)
+		web_html_message(b, &v, WS_ERROR_T, WS_ERROR);
+	reply(rc, 500, "text/html; charset=utf-8", b, NULL);
+}
+
 /*
  * Send b (may be NULL) with status; frees rc like http_reply_json.  The
  * request's transaction (http_tx_open) ends here, before the answer
- * leaves: committed unless status is a 5xx; a commit that fails turns
- * the answer into the 500 page (nothing it said was stored).
+ * leaves: kept unless status is a 5xx, and the answer held until the
+ * loop turn's group commit (batch.c); a commit that fails turns the
+ * answer into the 500 page (nothing it said was stored).
  */
 static void
 reply(struct reqctx *rc, int status, const char *type, struct evbuffer *b,
     const char *cache)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(rc->req);
-	const char *phrase = "Error";
+	const char *phrase = "Error", *date;
 	struct web_view v;
 
 	if (!http_tx_settle(rc, status)) {
@@ -167,19 +210,18 @@ reply(struct reqctx *rc, int status, const char *type, struct evbuffer *b,
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
 		if (phrases[i].status == status)
 			phrase = phrases[i].phrase;
-	rc->s->m.http_requests[status / 100 <= 5 ? status / 100 : 0]++;
 	sec_headers(rc);
 	if (type)
 		evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", cache ? cache : "no-store");
+	if ((date = http_date()) != NULL)
+		evhttp_add_header(h, "Date", date);
 	log_debug("web: %s %s -> %d client=%s trace=%s",
 	    evhttp_request_get_command(rc->req) == EVHTTP_REQ_GET ? "GET" :
 	    "POST", evhttp_request_get_uri(rc->req), status, rc->client,
 	    rc->trace);
-	evhttp_send_reply(rc->req, status, phrase, b);
-	if (b)
-		evbuffer_free(b);
-	free(rc);
+	http_send(rc, status, phrase, b, status == 500 ? NULL :
+	    reply_store_failed);
 }
 
 static void
