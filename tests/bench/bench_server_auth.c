@@ -25,6 +25,11 @@
  *
  *   completed auth/s = N / (t1 + t2 + t3 + t4)
  *
+ * The connections are the relying party's and the bridge's HTTP clients:
+ * kept alive from round to round (struct conns), as such a client keeps
+ * them.  The first round pays for opening the N long-poll connections
+ * (TCP handshakes on both sides); the later rounds reuse them.
+ *
  * The long-poll latency is, per session, from sending its result to the
  * long-poll's answer: under the load of stage 4 (CONNS results in
  * flight), and alone (one session at a time, its long-poll registered
@@ -62,7 +67,7 @@ struct run {
 	size_t n, started, claimed, next_result, polls_done;
 	struct evhttp_connection **conns;
 	unsigned nconns;
-	struct evhttp_connection **pollc;
+	struct evhttp_connection **pollc;	/* of struct conns */
 	size_t *order;		/* session indices sorted by id */
 	size_t errors;
 };
@@ -293,11 +298,9 @@ stage_poll(struct run *r)
 {
 	double t0 = sb_now();
 
-	r->pollc = calloc(r->n, sizeof(*r->pollc));
-	if (r->pollc == NULL)
-		sb_die("no memory");
 	for (size_t i = 0; i < r->n; i++) {
-		r->pollc[i] = sb_conn(&r->h);
+		if (r->pollc[i] == NULL)
+			r->pollc[i] = sb_conn(&r->h);
 		open_poll(r, &r->s[i], r->pollc[i]);
 	}
 	wait_waiters(r, (long)r->n);
@@ -364,6 +367,44 @@ stage_result(struct run *r)
 
 /* ---- a round -------------------------------------------------------- */
 
+/* The clients' connections, kept from round to round (keep-alive). */
+struct conns {
+	struct event_base *base;
+	struct evhttp_connection **poll;	/* n, opened when first used */
+	struct evhttp_connection **keep;	/* nconns, for the other calls */
+	size_t n;
+	unsigned nconns;
+};
+
+static void
+conns_init(struct conns *cs, unsigned port, size_t n, unsigned nconns)
+{
+	struct sb_http h = { .port = port };
+
+	cs->n = n;
+	cs->nconns = nconns;
+	cs->base = h.base = event_base_new();
+	cs->poll = calloc(n, sizeof(*cs->poll));
+	cs->keep = calloc(nconns, sizeof(*cs->keep));
+	if (cs->base == NULL || cs->poll == NULL || cs->keep == NULL)
+		sb_die("no memory");
+	for (unsigned i = 0; i < nconns; i++)
+		cs->keep[i] = sb_conn(&h);
+}
+
+static void
+conns_free(struct conns *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->poll[i])
+			evhttp_connection_free(cs->poll[i]);
+	for (unsigned i = 0; i < cs->nconns; i++)
+		evhttp_connection_free(cs->keep[i]);
+	free(cs->poll);
+	free(cs->keep);
+	event_base_free(cs->base);
+}
+
 struct figures {
 	double t[5];		/* start, claim, sign, poll, result */
 	double auth_s;
@@ -372,43 +413,42 @@ struct figures {
 	double cpu_us[5];	/* the same per stage, microseconds */
 };
 
+/* A round's state; its connections are cs's. */
+static void
+run_init(struct run *r, struct sb_fixture *f, struct conns *cs)
+{
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	r->n = cs->n;
+	r->nconns = cs->nconns;
+	r->h.base = cs->base;
+	r->h.port = f->port;
+	r->pollc = cs->poll;
+	r->conns = cs->keep;
+	if ((r->s = calloc(r->n, sizeof(*r->s))) == NULL)
+		sb_die("no memory");
+}
+
 static void
 run_free(struct run *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->s[i].request);
 		free(r->s[i].answer);
-		if (r->pollc && r->pollc[i])
-			evhttp_connection_free(r->pollc[i]);
 	}
-	for (unsigned i = 0; i < r->nconns; i++)
-		evhttp_connection_free(r->conns[i]);
-	free(r->pollc);
-	free(r->conns);
 	free(r->order);
 	free(r->s);
-	event_base_free(r->h.base);
 }
 
 static void
-round_run(struct sb_fixture *f, size_t n, unsigned nconns,
-    unsigned naccounts, struct figures *fg)
+round_run(struct sb_fixture *f, struct conns *cs, unsigned naccounts,
+    struct figures *fg)
 {
 	struct run r;
+	size_t n = cs->n;
 	double *lat, cpu[6];
 
-	memset(&r, 0, sizeof(r));
-	r.f = f;
-	r.n = n;
-	r.nconns = nconns;
-	r.h.base = event_base_new();
-	r.h.port = f->port;
-	r.s = calloc(n, sizeof(*r.s));
-	r.conns = calloc(nconns, sizeof(*r.conns));
-	if (r.h.base == NULL || r.s == NULL || r.conns == NULL)
-		sb_die("no memory");
-	for (unsigned i = 0; i < nconns; i++)
-		r.conns[i] = sb_conn(&r.h);
+	run_init(&r, f, cs);
 
 	cpu[0] = sb_proc_cpu(f->pid);
 	fg->t[0] = stage_start(&r, naccounts);
@@ -448,22 +488,14 @@ latency_alone(struct sb_fixture *f, unsigned samples, unsigned naccounts,
     double *p50, double *p99)
 {
 	struct run r;
+	struct conns cs;
 	double *lat = malloc(samples * sizeof(*lat));
 
 	if (lat == NULL)
 		sb_die("no memory");
+	conns_init(&cs, f->port, 1, 1);
 	for (unsigned k = 0; k < samples; k++) {
-		memset(&r, 0, sizeof(r));
-		r.f = f;
-		r.n = 1;
-		r.nconns = 1;
-		r.h.base = event_base_new();
-		r.h.port = f->port;
-		r.s = calloc(1, sizeof(*r.s));
-		r.conns = calloc(1, sizeof(*r.conns));
-		if (r.h.base == NULL || r.s == NULL || r.conns == NULL)
-			sb_die("no memory");
-		r.conns[0] = sb_conn(&r.h);
+		run_init(&r, f, &cs);
 		stage_start(&r, naccounts);
 		stage_claim(&r);
 		stage_sign(&r);
@@ -474,6 +506,7 @@ latency_alone(struct sb_fixture *f, unsigned samples, unsigned naccounts,
 		lat[k] = (r.s[0].t_done - r.s[0].t_sent) * 1000;
 		run_free(&r);
 	}
+	conns_free(&cs);
 	*p50 = sb_quantile(lat, samples, 0.50);
 	*p99 = sb_quantile(lat, samples, 0.99);
 	free(lat);
@@ -483,6 +516,7 @@ int
 main(int argc, char **argv)
 {
 	struct sb_fixture f;
+	struct conns cs;
 	struct figures best, fg;
 	unsigned n = 3000, rounds = 3, nconns = 32, naccounts = 1000;
 	unsigned samples = 300, speed_s = 3;
@@ -529,8 +563,9 @@ main(int argc, char **argv)
 	    "stage\n", n, nconns);
 	printf("round   start   claim   (sign)  poll    result  auth/s  "
 	    "p50 ms  p99 ms  max ms  server CPU ms/auth\n");
+	conns_init(&cs, f.port, n, nconns);
 	for (unsigned i = 0; i < rounds; i++) {
-		round_run(&f, n, nconns, naccounts, &fg);
+		round_run(&f, &cs, naccounts, &fg);
 		printf("%-7u %-7.3f %-7.3f (%-5.2f) %-7.3f %-7.3f %-7.0f "
 		    "%-7.2f %-7.2f %-7.2f %.3f\n", i + 1, fg.t[0], fg.t[1],
 		    fg.t[2], fg.t[3], fg.t[4], fg.auth_s, fg.p50, fg.p99,
@@ -543,6 +578,7 @@ main(int argc, char **argv)
 		if (fg.auth_s > best.auth_s)
 			best = fg;
 	}
+	conns_free(&cs);
 	latency_alone(&f, samples, naccounts, &p50, &p99);
 	printf("completed authentications/s (best of %u): %.0f\n", rounds,
 	    best.auth_s);
