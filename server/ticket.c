@@ -1,19 +1,63 @@
 /*
  * ticket.c - tickets, random identifiers, secrets and their hashes.
  */
+#include <pthread.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "err.h"
 #include "server.h"
 
+/*
+ * Random octets come from OpenSSL's DRBG (RAND_bytes) a block at a time:
+ * every RAND_bytes call checks for a fork with a getpid() system call,
+ * four per login (session id, ticket, nonce, lease id).  The block is
+ * per thread; octets are erased from it as they are handed out, and a
+ * child made by fork() throws the rest away (pthread_atfork), so no two
+ * processes or calls ever get the same octets.
+ */
+#define RANDOM_BLOCK 512
+
+static _Thread_local uint8_t rnd_block[RANDOM_BLOCK];
+static _Thread_local size_t rnd_left;
+static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
+
+static void
+rnd_forget(void)
+{
+	OPENSSL_cleanse(rnd_block, sizeof(rnd_block));
+	rnd_left = 0;
+}
+
+static void rnd_watch_fork(void) { pthread_atfork(NULL, NULL, rnd_forget); }
+
 int
 srv_random(uint8_t *p, size_t n)
 {
-	if (n > 0 && RAND_bytes(p, (int)n) != 1)
-		return STK_E_CRYPTO;
+	pthread_once(&rnd_once, rnd_watch_fork);
+	if (n > RANDOM_BLOCK / 4)	/* large: straight from the DRBG */
+		return n > 0 && RAND_bytes(p, (int)n) != 1 ? STK_E_CRYPTO :
+		    STK_OK;
+	while (n > 0) {
+		uint8_t *from;
+		size_t take;
+
+		if (rnd_left == 0) {
+			if (RAND_bytes(rnd_block, sizeof(rnd_block)) != 1)
+				return STK_E_CRYPTO;
+			rnd_left = sizeof(rnd_block);
+		}
+		take = n < rnd_left ? n : rnd_left;
+		from = rnd_block + sizeof(rnd_block) - rnd_left;
+		memcpy(p, from, take);
+		OPENSSL_cleanse(from, take);
+		rnd_left -= take;
+		p += take;
+		n -= take;
+	}
 	return STK_OK;
 }
 

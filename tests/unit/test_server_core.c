@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
@@ -331,10 +333,51 @@ test_loopback(void **state)
 	assert_false(addr_is_loopback("localhost"));
 }
 
+/*
+ * srv_random hands out a DRBG block piece by piece: no octet twice, across
+ * the block's end, and a child made by fork() does not reuse the parent's
+ * rest of the block.
+ */
+static void
+test_random_block(void **state)
+{
+	uint8_t a[600], b[40], parent[40], child[40];
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	/* many small draws cross the 512-octet block several times */
+	for (int i = 0; i < 60; i++) {
+		assert_int_equal(srv_random(a + 10 * i, 10), STK_OK);
+		assert_int_equal(srv_random(b, 7), STK_OK);
+	}
+	for (int i = 1; i < 60; i++)
+		assert_memory_not_equal(a + 10 * i, a + 10 * (i - 1), 10);
+	assert_int_equal(srv_random(a, sizeof(a)), STK_OK);	/* large */
+	assert_int_equal(srv_random(b, 0), STK_OK);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(srv_random(b, 1), STK_OK);	/* a block in use */
+	if ((pid = fork()) == 0) {
+		if (srv_random(child, sizeof(child)) != STK_OK ||
+		    write(fds[1], child, sizeof(child)) != sizeof(child))
+			_exit(1);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(srv_random(parent, sizeof(parent)), STK_OK);
+	assert_int_equal(read(fds[0], child, sizeof(child)), sizeof(child));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_memory_not_equal(parent, child, sizeof(child));
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_block),
 		cmocka_unit_test(test_ticket_alphabet),
 		cmocka_unit_test(test_ticket_rejection_sampling),
 		cmocka_unit_test(test_ticket_lengths),
