@@ -4,6 +4,11 @@
  * details); its file descriptor is then driven by a libevent bufferevent,
  * which reads and writes any descriptor with readv/writev.
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +168,17 @@ modem_link_open(struct event_base *base, struct evdns_base *dns,
 	bufferevent_setcb(l->bev, readcb, NULL, eventcb, arg);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 	return STK_OK;
+}
+
+void
+modem_link_connected(struct modem_link *l)
+{
+	int one = 1;
+
+	if (l->port == NULL && l->bev != NULL &&
+	    setsockopt(bufferevent_getfd(l->bev), IPPROTO_TCP, TCP_NODELAY,
+	    &one, sizeof(one)) != 0)
+		log_warn("%s: TCP_NODELAY: %s", l->desc, strerror(errno));
 }
 
 void

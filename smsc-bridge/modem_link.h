@@ -35,6 +35,13 @@ int modem_link_open(struct event_base *base, struct evdns_base *dns,
     const struct modem_link_cfg *cfg, struct modem_link *l,
     bufferevent_data_cb readcb, bufferevent_event_cb eventcb, void *arg,
     bool *connected, char *err, size_t errsz);
+/*
+ * A TCP link has connected (BEV_EVENT_CONNECTED): TCP_NODELAY on it, so
+ * that a command line such as AT+CNMA leaves at once instead of waiting,
+ * by Nagle's algorithm, for the modem's delayed ACK of what we wrote
+ * before (up to 40 ms on Linux).  A serial line has no such wait.
+ */
+void modem_link_connected(struct modem_link *l);
 /* Close whatever is open (safe on a closed link). */
 void modem_link_close(struct modem_link *l);
 

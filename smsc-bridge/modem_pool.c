@@ -324,6 +324,7 @@ on_link_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		log_info("modem %s: connected (%s)", d->cfg->name, d->link.desc);
+		modem_link_connected(&d->link);
 		me_link_up(d->eng, now_ms());
 		dev_arm(d);
 		return;

@@ -187,6 +187,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		evutil_closesocket(fd);
 		return;
 	}
+	ns_tcp_nodelay(fd);
 	bufferevent_setcb(m->tcp, on_tcp_read, NULL, on_tcp_event, m);
 	bufferevent_setwatermark(m->tcp, EV_READ, 0, 64 * 1024);
 	bufferevent_enable(m->tcp, EV_READ | EV_WRITE);

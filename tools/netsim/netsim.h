@@ -208,6 +208,18 @@ const struct ns_config *ns_config(const struct netsim *ns);
 int64_t ns_now(const struct netsim *ns);
 int ns_tz_minutes(const struct netsim *ns);
 
+/*
+ * TCP_NODELAY on an accepted connection (modem terminal, subscriber,
+ * SMPP session); no-op on other sockets (AF_UNIX).  What the simulator
+ * writes — a final result code, then an unsolicited +CMT, a deliver_sm,
+ * an MT line — leaves in separate loop passes; with Nagle's algorithm the
+ * second waits until the peer acknowledges the first, which a Linux peer
+ * delays by up to 40 ms (its delayed ACK) when it has nothing to send.  A
+ * serial line or a radio link has no such wait: neither should its
+ * simulation.
+ */
+void ns_tcp_nodelay(int fd);
+
 /* ---- metrics (Prometheus text format on the metrics port) ---- */
 
 /*

@@ -10,9 +10,14 @@
  * store until delivered, refused permanently or past its validity period
  * (TP-VP of the submission, else network.default_validity).
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -136,6 +141,20 @@ struct event_base *
 ns_base(struct netsim *ns)
 {
 	return ns->base;
+}
+
+void
+ns_tcp_nodelay(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int one = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+		log_warn("netsim: TCP_NODELAY: %s", strerror(errno));
 }
 
 const struct ns_config *

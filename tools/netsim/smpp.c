@@ -1293,6 +1293,7 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 		return;
 	}
 	evutil_make_socket_nonblocking(fd);
+	ns_tcp_nodelay(fd);
 	bufferevent_setcb(s->bev, sess_read, sess_write, sess_event, s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	event_add(s->tick, &tick);

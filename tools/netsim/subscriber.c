@@ -383,6 +383,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		free(c);
 		return;
 	}
+	ns_tcp_nodelay(fd);
 	TAILQ_INSERT_TAIL(&o->conns, c, link);
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	/* Never buffer more than a line's worth before parsing. */
