@@ -226,6 +226,9 @@ int queue_msg_inflight(struct queue *q, uint64_t id, const char *transport);
 int queue_msg_sent(struct queue *q, uint64_t id, const char *ref);
 int queue_msg_requeue(struct queue *q, uint64_t id, int64_t next_try_ms);
 int queue_msg_failed(struct queue *q, uint64_t id);
+/* Jobs held and not sent yet (NEW or READY): through the state index,
+ * not a count of every job ever claimed. */
+int queue_jobs_held(struct queue *q, long *n);
 /* Messages of a job not yet sent (queued or in flight). */
 int queue_job_unsent(struct queue *q, const char *job_id, int *n);
 /* Whether a message of the job was handed to a transport more than once
@@ -245,6 +248,15 @@ int queue_post_add(struct queue *q, int kind, const char *job_id,
     const char *path, const char *body, uint64_t *id);
 /* The oldest pending post due at now (body heap in p->body). */
 int queue_post_next(struct queue *q, int64_t now, struct q_post *p);
+/* Up to max pending posts due at now, oldest first, each the oldest
+ * pending post of its job (queue.c POST_HEAD): ids[0..*n). */
+int queue_post_due(struct queue *q, int64_t now, uint64_t *ids, size_t max,
+    size_t *n);
+/* Pending post id (body heap in p->body); STK_E_NOT_FOUND when it is no
+ * longer pending. */
+int queue_post_get(struct queue *q, uint64_t id, struct q_post *p);
+/* When the next post becomes due (the earliest next_try among the posts
+ * at the head of their job), -1 when none is pending. */
 int64_t queue_post_next_due(struct queue *q);
 int queue_post_done(struct queue *q, uint64_t id, int state, int http);
 int queue_post_retry(struct queue *q, uint64_t id, int64_t next_try_ms);
@@ -252,6 +264,12 @@ void q_post_clear(struct q_post *p);
 
 int queue_in_add(struct queue *q, const char *transport, const uint8_t *tpdu,
     size_t len, int64_t now_ms, uint64_t *id);
+/* The same for a segment of a concatenated SMS: stored with its set
+ * (QI_SEGMENT, orig/ref/total/seq/iei as queue_in_set_segment()) in one
+ * commit. */
+int queue_in_add_segment(struct queue *q, const char *transport,
+    const uint8_t *tpdu, size_t len, int64_t now_ms, const char *orig,
+    unsigned ref, unsigned total, unsigned seq, uint8_t iei, uint64_t *id);
 int queue_in_get(struct queue *q, uint64_t id, struct q_in *in);
 int queue_in_set(struct queue *q, uint64_t id, int state, const char *note);
 int queue_in_set_segment(struct queue *q, uint64_t id, const char *orig,

@@ -37,6 +37,7 @@
 #define CORE_SEGMENTS_MAX	8	/* a request is 1 SMS; room to spare */
 #define CORE_ERRS_MAX		64
 #define CORE_STOP_FLUSH_MS	5000	/* posts flushed this long on SIGTERM */
+#define CORE_POSTS_MAX		8	/* calls to the server in flight */
 
 #define CORE_UNITS_MAX		64	/* links of one transport (modems) */
 
@@ -77,7 +78,17 @@ struct bridge {
 	char claim_id[BRIDGE_ID_MAX + 1];
 	bool claim_retry;		/* resend claim_id (answer was lost) */
 	unsigned claim_seq, claim_failures;
-	bool posting;
+	/* Posts in flight, each on its own connection (link.c); ids of
+	 * the queue's posts table, 0 for a free slot. */
+	struct post_slot {
+		struct bridge *b;
+		uint64_t id;
+	} posts[CORE_POSTS_MAX];
+	unsigned nposting;
+	/* Segments stored at arrival with their set (QI_SEGMENT), not yet
+	 * given to the reassembler. */
+	uint64_t fresh[CORE_BATCH];
+	size_t nfresh;
 
 	bool stopping;
 	unsigned draining;
@@ -146,10 +157,26 @@ kick_pump(struct bridge *b)
 	event_active(b->pump_ev, EV_TIMEOUT, 0);
 }
 
+/*
+ * Process the inbox after the I/O the loop has pending, not before it:
+ * a zero timeout, not event_active().  libevent runs the I/O callbacks
+ * its poll reports before the timers that expired in the same pass, so
+ * the acknowledgement a transport queued when it stored a message (the
+ * +CNMA of TS 27.005 §3.4.4, an SMPP deliver_sm_resp) reaches the socket
+ * first.  With event_active() it waited for the processing and its
+ * commits, and on a modem with +CSMS=1 the next segment waits for that
+ * +CNMA.
+ */
+static void
+kick_inbox(struct bridge *b)
+{
+	arm(b->inbox_ev, 0);
+}
+
 static void
 kick_posts(struct bridge *b)
 {
-	if (!b->posting)
+	if (b->nposting < CORE_POSTS_MAX)
 		event_active(b->post_ev, EV_TIMEOUT, 0);
 }
 
@@ -219,17 +246,25 @@ static void post_cb(evutil_socket_t fd, short what, void *arg);
 static void
 post_answer(void *arg, int status, json_t *body)
 {
-	struct bridge *b = arg;
+	struct post_slot *slot = arg;
+	struct bridge *b = slot->b;
 	struct q_post p;
 	const char *code = NULL;
 	int state = -1;
 	int64_t now = bridge_now_ms();
+	uint64_t id = slot->id;
+	bool tx;
 
-	b->posting = false;
-	if (queue_post_next(b->q, INT64_MAX, &p) != STK_OK) {
+	slot->id = 0;
+	b->nposting--;
+	if (queue_post_get(b->q, id, &p) != STK_OK) {
 		kick_posts(b);
 		return;
 	}
+	/* The outcome and what follows from it (an acked job DONE) in one
+	 * commit: one wait for the disk instead of two.  Without the
+	 * transaction each statement commits alone, as before. */
+	tx = queue_begin(b->q) == STK_OK;
 	if (body != NULL)
 		code = json_string_value(json_object_get(json_object_get(body,
 		    "error"), "code"));
@@ -239,8 +274,13 @@ post_answer(void *arg, int status, json_t *body)
 			b->n_acked++;
 			(void)queue_job_set_state(b->q, p.job_id, QJ_DONE);
 		} else if (p.kind == QP_RESULT) {
+			json_t *o = json_loads(p.body, 0, NULL);
+			const char *rid = json_string_value(json_object_get(o,
+			    "resultId"));
+
 			log_info("result %s accepted by the server (%d)",
-			    p.path, status);
+			    rid ? rid : p.path, status);
+			json_decref(o);
 		}
 	} else if (status == 409 || status == 404 || status == 422 ||
 	    status == 400 || status == 413 || status == 415) {
@@ -282,52 +322,97 @@ post_answer(void *arg, int status, json_t *body)
 		    "server_unreachable");
 		(void)queue_post_retry(b->q, p.id, now + d);
 	}
+	if (tx && queue_commit(b->q) != STK_OK)
+		queue_rollback(b->q);	/* still pending: posted again */
 	q_post_clear(&p);
 	kick_posts(b);
 }
 
-static void
-post_cb(evutil_socket_t fd, short what, void *arg)
+/* Whether post id is in flight. */
+static bool
+post_busy(const struct bridge *b, uint64_t id)
 {
-	struct bridge *b = arg;
+	for (size_t i = 0; i < CORE_POSTS_MAX; i++)
+		if (b->posts[i].id == id)
+			return true;
+	return false;
+}
+
+/* Start post id in a free slot.  STK_OK also when there was nothing to
+ * send (no longer pending, unreadable body: dropped); STK_E_IO when the
+ * request could not be made (tried again later). */
+static int
+post_start(struct bridge *b, uint64_t id)
+{
+	struct post_slot *slot = NULL;
 	struct q_post p;
 	json_t *body;
-	int64_t now = bridge_now_ms(), next;
 	int r;
 
-	(void)fd;
-	(void)what;
-	if (b->posting)
-		return;
-	r = queue_post_next(b->q, now, &p);
-	if (r == STK_E_NOT_FOUND) {
-		next = queue_post_next_due(b->q);
-		if (next > 0)
-			arm(b->post_ev, next - now);
-		return;
-	}
-	if (r != STK_OK) {
-		arm(b->post_ev, 1000);
-		return;
-	}
+	for (size_t i = 0; i < CORE_POSTS_MAX && slot == NULL; i++)
+		if (b->posts[i].id == 0)
+			slot = &b->posts[i];
+	if (slot == NULL)
+		return STK_E_IO;
+	if ((r = queue_post_get(b->q, id, &p)) != STK_OK)
+		return r == STK_E_NOT_FOUND ? STK_OK : r;
 	if ((body = json_loads(p.body, 0, NULL)) == NULL) {
 		log_error("post %llu: stored body unreadable; dropped",
 		    (unsigned long long)p.id);
 		(void)queue_post_done(b->q, p.id, QP_REFUSED, 0);
 		q_post_clear(&p);
-		kick_posts(b);
-		return;
+		return STK_OK;
 	}
-	/* The oldest pending post is the one answered in post_answer():
-	 * posts go one at a time, in order (an ack before its delivery). */
-	b->posting = true;
-	if (link_post(b->link, LINK_API, p.path, body, 0, post_answer, b,
-	    NULL) != STK_OK) {
-		b->posting = false;
-		arm(b->post_ev, 1000);
-	}
+	slot->b = b;
+	slot->id = id;
+	r = link_post(b->link, LINK_API, p.path, body, 0, post_answer, slot,
+	    NULL);
+	if (r == STK_OK)
+		b->nposting++;
+	else
+		slot->id = 0;
 	json_decref(body);
 	q_post_clear(&p);
+	return r;
+}
+
+/*
+ * Start the due posts, up to CORE_POSTS_MAX in flight, each on its own
+ * connection: a slow answer (the server busy with one call) does not hold
+ * up the others.  Only the oldest pending post of a job is due
+ * (queue_post_due), so the calls about one job stay in order: its ack is
+ * answered before its delivery report is sent.
+ */
+static void
+post_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bridge *b = arg;
+	uint64_t ids[CORE_POSTS_MAX * 2];
+	size_t n = 0;
+	int64_t now = bridge_now_ms(), next;
+
+	(void)fd;
+	(void)what;
+	if (b->nposting >= CORE_POSTS_MAX)
+		return;
+	/* In flight posts are still pending, hence among the due ones. */
+	if (queue_post_due(b->q, now, ids, CORE_POSTS_MAX + b->nposting,
+	    &n) != STK_OK) {
+		arm(b->post_ev, 1000);
+		return;
+	}
+	for (size_t i = 0; i < n && b->nposting < CORE_POSTS_MAX; i++) {
+		if (post_busy(b, ids[i]))
+			continue;
+		if (post_start(b, ids[i]) != STK_OK) {
+			arm(b->post_ev, 1000);
+			return;
+		}
+	}
+	/* The next retry; a post in flight kicks again when answered. */
+	next = queue_post_next_due(b->q);
+	if (next > now)
+		arm(b->post_ev, next - now);
 }
 
 /* ---- claiming ------------------------------------------------------- */
@@ -485,7 +570,7 @@ static void
 claim_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bridge *b = arg;
-	long counts[QJ_STATES];
+	long held;
 	unsigned room;
 	json_t *body;
 
@@ -493,18 +578,16 @@ claim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (b->stopping || b->claim_req != NULL)
 		return;
-	if (queue_counts(b->q, "jobs", counts, QJ_STATES) != STK_OK) {
+	if (queue_jobs_held(b->q, &held) != STK_OK) {
 		arm(b->claim_ev, 1000);
 		return;
 	}
 	/* Do not take more than we can hold: jobs not sent yet. */
-	if (counts[QJ_NEW] + counts[QJ_READY] >=
-	    (long)b->cfg->max_jobs_in_flight) {
+	if (held >= (long)b->cfg->max_jobs_in_flight) {
 		arm(b->claim_ev, 100);
 		return;
 	}
-	room = b->cfg->max_jobs_in_flight - (unsigned)(counts[QJ_NEW] +
-	    counts[QJ_READY]);
+	room = b->cfg->max_jobs_in_flight - (unsigned)held;
 	if (room > b->cfg->claim_max_jobs)
 		room = b->cfg->claim_max_jobs;
 	if (!b->claim_retry)
@@ -852,6 +935,37 @@ ev_failed(void *core, uint64_t id, enum transport_fail cls,
 	kick_pump(b);
 }
 
+/*
+ * Store a received TPDU before the transport acknowledges it.  A segment
+ * of a concatenated SMS (TS 23.040 §9.2.3.24.1) is stored with its set in
+ * the same commit and remembered for the reassembler, which saves a
+ * commit per segment (each one a wait for the disk that the next segment
+ * behind a +CNMA waits for too); anything else is stored as it came and
+ * decoded by process_in().  The TPDU is decoded again there: cheap.
+ */
+static int
+store_in(struct bridge *b, const char *from, const uint8_t *tpdu, size_t len)
+{
+	struct sms_in s;
+	struct stk_diag d;
+	uint64_t id;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	stk_diag_clear(&d);
+	if (b->nfresh < CORE_BATCH && sms_in_decode(tpdu, len, &s, &d) ==
+	    STK_OK && s.kind == SMS_IN_SEGMENT) {
+		r = queue_in_add_segment(b->q, from, tpdu, len,
+		    bridge_now_ms(), s.orig, s.ref, s.total, s.seq, s.iei, &id);
+		if (r == STK_OK)
+			b->fresh[b->nfresh++] = id;
+	} else {
+		r = queue_in_add(b->q, from, tpdu, len, bridge_now_ms(), NULL);
+	}
+	sms_in_clear(&s);
+	return r;
+}
+
 static int
 ev_received(void *core, const char *from, const uint8_t *tpdu, size_t len)
 {
@@ -867,12 +981,11 @@ ev_received(void *core, const char *from, const uint8_t *tpdu, size_t len)
 		bridge_count_error(b, "tpdu_size");
 		return STK_OK;
 	}
-	if ((r = queue_in_add(b->q, from, tpdu, len, bridge_now_ms(), NULL)) !=
-	    STK_OK)
+	if ((r = store_in(b, from, tpdu, len)) != STK_OK)
 		return r;
 	if ((t = find_transport(b, from)) != NULL)
 		t->received++;
-	event_active(b->inbox_ev, EV_TIMEOUT, 0);
+	kick_inbox(b);
 	return STK_OK;
 }
 
@@ -1240,11 +1353,12 @@ reasm_expired(const struct stk_reasm_expired *e, void *arg)
 }
 
 /*
- * Look at one inbox row.  restart: the row was a segment before a
- * restart; only the reassembler is fed again.
+ * Look at one inbox row.  stored: the row is recorded as a segment of its
+ * set already (at arrival, store_in(), or before a restart); only the
+ * reassembler is fed.
  */
 static void
-process_in(struct bridge *b, uint64_t id, bool restart)
+process_in(struct bridge *b, uint64_t id, bool stored)
 {
 	struct q_in in;
 	struct sms_in s;
@@ -1315,7 +1429,7 @@ process_in(struct bridge *b, uint64_t id, bool restart)
 		struct stk_reasm_msg msg;
 		enum stk_reasm_status st;
 
-		if (!restart && queue_in_set_segment(b->q, id, s.orig, s.ref,
+		if (!stored && queue_in_set_segment(b->q, id, s.orig, s.ref,
 		    s.total, s.seq, s.iei) != STK_OK)
 			goto out;
 		memset(&seg, 0, sizeof(seg));
@@ -1389,11 +1503,16 @@ inbox_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* The segments stored at arrival first (transports never call
+	 * back from inside process_in(): the list stays as it is). */
+	for (size_t i = 0; i < b->nfresh; i++)
+		process_in(b, b->fresh[i], true);
+	b->nfresh = 0;
 	n = queue_in_ids(b->q, QI_NEW, 0, ids, CORE_BATCH);
 	for (int i = 0; i < n; i++)
 		process_in(b, ids[i], false);
 	if (n == CORE_BATCH)
-		event_active(b->inbox_ev, EV_TIMEOUT, 0);
+		kick_inbox(b);
 }
 
 static void
@@ -1407,7 +1526,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	    reasm_expired, b);
 	if (!b->stopping)
 		process_new_jobs(b);
-	event_active(b->inbox_ev, EV_TIMEOUT, 0);
+	kick_inbox(b);
 	kick_pump(b);
 	kick_posts(b);
 }
@@ -1511,7 +1630,7 @@ bridge_start(struct bridge *b)
 	    "server %s", b->cfg->name, cards, b->ntr, b->cfg->server_url);
 	process_new_jobs(b);
 	arm(b->sweep_ev, 1000);
-	event_active(b->inbox_ev, EV_TIMEOUT, 0);
+	kick_inbox(b);
 	kick_pump(b);
 	kick_posts(b);
 	arm(b->claim_ev, 0);

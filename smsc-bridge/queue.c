@@ -69,6 +69,9 @@ static const char *const schema =
     "  DEFAULT '', sent INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS msgs_state ON msgs(state, next_try);"
     "CREATE INDEX IF NOT EXISTS msgs_job ON msgs(job_id);"
+    /* queue_msg_by_ref(), on every status report: without it, a scan
+     * of every message ever sent. */
+    "CREATE INDEX IF NOT EXISTS msgs_dest ON msgs(dest, state);"
     "CREATE TABLE IF NOT EXISTS inbox ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  transport TEXT NOT NULL, tpdu BLOB NOT NULL,"
@@ -493,6 +496,26 @@ queue_msg_failed(struct queue *q, uint64_t id)
 }
 
 int
+queue_jobs_held(struct queue *q, long *n)
+{
+	sqlite3_stmt *st;
+	int r = STK_E_IO;
+
+	*n = 0;
+	if ((st = prep(q, "SELECT count(*) FROM jobs WHERE state IN (?, ?)",
+	    "ii", (int64_t)QJ_NEW, (int64_t)QJ_READY)) == NULL)
+		return STK_E_IO;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n = (long)sqlite3_column_int64(st, 0);
+		r = STK_OK;
+	} else {
+		r = fail(q, "held jobs");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 queue_job_unsent(struct queue *q, const char *job_id, int *n)
 {
 	sqlite3_stmt *st;
@@ -617,14 +640,73 @@ queue_post_next(struct queue *q, int64_t now, struct q_post *p)
 	return r;
 }
 
+/*
+ * A pending post is at the head of its job when no older post of the same
+ * job is still pending: the calls about one job reach the server in the
+ * order they were queued (its ack before its delivery report), also when
+ * one of them waits for a retry.  Posts without a job are heads.
+ */
+#define POST_HEAD "p.state = ? AND (p.job_id = '' OR NOT EXISTS (SELECT 1 " \
+	"FROM posts e WHERE e.state = p.state AND e.job_id = p.job_id AND " \
+	"e.id < p.id))"
+
+int
+queue_post_due(struct queue *q, int64_t now, uint64_t *ids, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if ((st = prep(q, "SELECT p.id FROM posts p WHERE " POST_HEAD " AND "
+	    "p.next_try <= ? ORDER BY p.id LIMIT ?", "iii",
+	    (int64_t)QP_PENDING, (int64_t)now, (int64_t)max)) == NULL)
+		return STK_E_IO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STK_OK :
+	    fail(q, "due posts");
+}
+
+int
+queue_post_get(struct queue *q, uint64_t id, struct q_post *p)
+{
+	sqlite3_stmt *st;
+	int rc, r = STK_E_NOT_FOUND;
+
+	memset(p, 0, sizeof(*p));
+	if ((st = prep(q, "SELECT id, kind, job_id, path, body, attempts, "
+	    "next_try FROM posts WHERE id = ? AND state = ?", "ii",
+	    (int64_t)id, (int64_t)QP_PENDING)) == NULL)
+		return STK_E_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *b = sqlite3_column_text(st, 4);
+
+		p->id = (uint64_t)sqlite3_column_int64(st, 0);
+		p->kind = sqlite3_column_int(st, 1);
+		col_text(st, 2, p->job_id, sizeof(p->job_id));
+		col_text(st, 3, p->path, sizeof(p->path));
+		p->body = strdup(b ? (const char *)b : "{}");
+		p->attempts = sqlite3_column_int(st, 5);
+		p->next_try_ms = sqlite3_column_int64(st, 6);
+		r = p->body ? STK_OK : STK_E_NOMEM;
+	} else if (rc != SQLITE_DONE) {
+		r = fail(q, "post");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 int64_t
 queue_post_next_due(struct queue *q)
 {
 	sqlite3_stmt *st;
 	int64_t t = -1;
 
-	if ((st = prep(q, "SELECT min(next_try) FROM posts WHERE state = ?",
-	    "i", (int64_t)QP_PENDING)) == NULL)
+	if ((st = prep(q, "SELECT min(p.next_try) FROM posts p WHERE "
+	    POST_HEAD, "i", (int64_t)QP_PENDING)) == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -665,6 +747,22 @@ queue_in_add(struct queue *q, const char *transport, const uint8_t *tpdu,
 	int r = done(q, prep(q, "INSERT INTO inbox (transport, tpdu, received, "
 	    "state) VALUES (?, ?, ?, ?)", "tbii", transport, tpdu, len,
 	    (int64_t)now_ms, (int64_t)QI_NEW), "inbox");
+
+	if (r == STK_OK && id != NULL)
+		*id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+	return r;
+}
+
+int
+queue_in_add_segment(struct queue *q, const char *transport,
+    const uint8_t *tpdu, size_t len, int64_t now_ms, const char *orig,
+    unsigned ref, unsigned total, unsigned seq, uint8_t iei, uint64_t *id)
+{
+	int r = done(q, prep(q, "INSERT INTO inbox (transport, tpdu, received, "
+	    "state, orig, ref, total, seq, iei) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?)", "tbiitiiii", transport, tpdu, len, (int64_t)now_ms,
+	    (int64_t)QI_SEGMENT, orig, (int64_t)ref, (int64_t)total,
+	    (int64_t)seq, (int64_t)iei), "inbox segment");
 
 	if (r == STK_OK && id != NULL)
 		*id = (uint64_t)sqlite3_last_insert_rowid(q->db);
