@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <event2/http.h>
 
 #include "err.h"
@@ -442,6 +443,101 @@ result(struct reqctx *rc)
 	free(body);
 }
 
+/*
+ * A verification the certificate source could not serve (VF_SOURCE: the
+ * directory down or restarting) is tried again instead of ending
+ * INTERNAL_ERROR: after 250 ms, doubling up to 2 s, as long as the next
+ * try comes before the session's expiry.  The session stays VERIFYING
+ * meanwhile, and the expiry check of each try still uses the time the
+ * result arrived (t->now).  A server stopped during the wait verifies the
+ * session again at its next start (bridge_reverify).
+ */
+#define RETRY_FIRST_MS 250
+#define RETRY_DOUBLINGS 3	/* 250, 500, 1000, then 2000 ms */
+
+struct verify_retry {
+	struct srv *s;
+	struct verify_task *t;
+	struct event *ev;
+	struct verify_retry *next;
+};
+
+static void
+retry_unlink(struct verify_retry *vr)
+{
+	struct verify_retry **pp;
+
+	for (pp = &vr->s->retries; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == vr) {
+			*pp = vr->next;
+			break;
+		}
+	event_free(vr->ev);
+	free(vr);
+}
+
+static void
+retry_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct verify_retry *vr = arg;
+	struct srv *s = vr->s;
+	struct verify_task *t = vr->t;
+
+	(void)fd;
+	(void)what;
+	retry_unlink(vr);
+	if (verify_pool_submit(s->pool, t) == STK_OK)
+		return;
+	if (session_finish(s, t->session_id, SRV_ST_VERIFYING,
+	    SRV_RES_INTERNAL_ERROR, "certificate source: no worker to try "
+	    "again", NULL, 0) != STK_OK)
+		log_warn("session %s: not ended after a failed retry",
+		    t->session_id);
+	verify_task_free(t);
+}
+
+static bool
+retry_later(struct srv *s, struct verify_task *t)
+{
+	unsigned ms = RETRY_FIRST_MS << (t->attempts < RETRY_DOUBLINGS ?
+	    t->attempts : RETRY_DOUBLINGS);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct verify_retry *vr;
+
+	if (t->fail != VF_SOURCE || s->stopping ||
+	    srv_now_ms() + ms >= (int64_t)t->req.expiry_utc * 1000 ||
+	    (vr = calloc(1, sizeof(*vr))) == NULL)
+		return false;
+	vr->s = s;
+	vr->t = t;
+	if ((vr->ev = event_new(s->base, -1, 0, retry_fire, vr)) == NULL ||
+	    event_add(vr->ev, &tv) != 0) {
+		if (vr->ev)
+			event_free(vr->ev);
+		free(vr);
+		return false;
+	}
+	vr->next = s->retries;
+	s->retries = vr;
+	t->attempts++;
+	s->m.verify_retries++;
+	log_warn("session %s: %s (%s); verifying again in %u ms (try %u)",
+	    t->session_id, t->reason, verify_fail_label(t->fail), ms,
+	    t->attempts + 1);
+	return true;
+}
+
+void
+bridge_retries_free(struct srv *s)
+{
+	while (s->retries != NULL) {
+		struct verify_task *t = s->retries->t;
+
+		retry_unlink(s->retries);
+		verify_task_free(t);
+	}
+}
+
 /* Loop side of a finished verification. */
 void
 bridge_verify_done(struct verify_task *t, void *arg)
@@ -451,6 +547,8 @@ bridge_verify_done(struct verify_task *t, void *arg)
 
 	if (t->restart && s->reverify_pending > 0)
 		s->reverify_pending--;
+	if (retry_later(s, t))
+		return;
 	r = session_finish(s, t->session_id, SRV_ST_VERIFYING, t->result,
 	    t->reason, t->cert_der, t->cert_der_len);
 	if (r != STK_OK) {

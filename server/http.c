@@ -402,7 +402,12 @@ metrics_verify(struct srv *s, struct evbuffer *b)
 	evbuffer_add_printf(b, "# HELP stkauth_sessions_reverified_total "
 	    "VERIFYING sessions verified again after a start.\n"
 	    "# TYPE stkauth_sessions_reverified_total counter\n"
-	    "stkauth_sessions_reverified_total %lu\n", s->m.reverified);
+	    "stkauth_sessions_reverified_total %lu\n"
+	    "# HELP stkauth_verify_retries_total Verifications tried again "
+	    "because the certificate source failed.\n"
+	    "# TYPE stkauth_verify_retries_total counter\n"
+	    "stkauth_verify_retries_total %lu\n", s->m.reverified,
+	    s->m.verify_retries);
 	certsrc_stats(s->certs, &cs);
 	evbuffer_add_printf(b, "# HELP stkauth_cert_cache_total Validated-"
 	    "certificate cache lookups.\n"

@@ -400,6 +400,7 @@ main(int argc, char **argv)
 	rc = 0;
  out:
 	http_stop(&s);
+	bridge_retries_free(&s);
 	verify_pool_free(s.pool);
 	certsrc_free(s.certs);
 	if (s.sweeper)

@@ -358,6 +358,7 @@ struct verify_task {
 	size_t kauth_len;
 	int64_t now;		/* ms: when the result arrived */
 	bool restart;		/* re-verification after a restart (main.c) */
+	unsigned attempts;	/* tries again after VF_SOURCE (bridge.c) */
 	/* out */
 	int result;
 	int fail;		/* enum verify_fail: why it is not OK */
@@ -430,6 +431,7 @@ struct srv_metrics {
 	unsigned long verify_failures[VF_COUNT];
 	unsigned long verify_cert_failures[16];	/* by certcheck reason */
 	unsigned long reverified;	/* sessions re-verified after a start */
+	unsigned long verify_retries;	/* bridge.c: VF_SOURCE, tried again */
 	unsigned long group_commits;	/* batch.c: turns' commits */
 	unsigned long held_answers;	/* answers held for one of them */
 };
@@ -463,6 +465,7 @@ struct srv {
 	struct reqctx *tx_rc;	/* the request whose transaction is open */
 	unsigned reverify_pending;	/* restart re-verifications queued */
 	struct srv_batch batch;	/* group commit (batch.c) */
+	struct verify_retry *retries;	/* bridge.c: waiting to try again */
 };
 
 /* Per-request context: trace id, client address, authenticated party. */
@@ -591,8 +594,12 @@ bool authenticate(struct reqctx *rc, int kind);
 /* RFC 3339 UTC with milliseconds. */
 json_t *json_time(int64_t ms);
 void bridge_dispatch(struct reqctx *rc, const char *path);
-/* Completion of a verification (loop thread): store, audit, wake. */
+/* Completion of a verification (loop thread): store, audit, wake; a
+ * certificate source that failed is tried again (bridge.c). */
 void bridge_verify_done(struct verify_task *t, void *arg);
+/* Drop the verifications waiting to be tried again (at exit: their
+ * sessions stay VERIFYING and the next start verifies them). */
+void bridge_retries_free(struct srv *s);
 /* Verify again a session left VERIFYING by a stopped server (bridge.c);
  * main.c calls it at start for each (store_session_verifying). */
 int bridge_reverify(struct srv *s, const char *sid);
