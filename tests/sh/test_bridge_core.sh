@@ -121,10 +121,12 @@ ok $? "the card's answer: $(ls "$tmp/in1" | wc -l) SMS-DELIVERs (3 segments, rev
 bl_req GET "/api/v1/authentication/session/$sid?timeoutMs=15000"
 [ "$(jq -r .state <<<"$body")" = COMPLETE ] && [ "$(jq -r .result <<<"$body")" = OK ]
 ok $? "reassembled, unwrapped, posted: the session ends COMPLETE / OK ($(jq -c '{state,result}' <<<"$body"))"
-sleep 0.5
-rx=$(sqlite3 "$tmp/st1/keystore.db" "SELECT rx_cntr FROM keysets WHERE iccid='$ICC_A'")
-tx=$(sqlite3 "$tmp/st1/keystore.db" "SELECT tx_cntr FROM keysets WHERE iccid='$ICC_A'")
-[ "$rx" = 1 ] && [ "$tx" = 1 ]
+cntrs() {
+	rx=$(sqlite3 "$tmp/st1/keystore.db" "SELECT rx_cntr FROM keysets WHERE iccid='$ICC_A'")
+	tx=$(sqlite3 "$tmp/st1/keystore.db" "SELECT tx_cntr FROM keysets WHERE iccid='$ICC_A'")
+	[ "$rx" = 1 ] && [ "$tx" = 1 ]
+}
+wait_for 10 cntrs
 ok $? "counters stored: command $tx, card $rx"
 posted=$(sqlite3 "$tmp/st1/queue.db" "SELECT count(*) FROM posts WHERE kind=2")
 [ "$posted" = 1 ]
@@ -133,20 +135,17 @@ ok $? "the duplicated segments were forwarded once ($posted result)"
 # the same answer replayed: dropped by the counter
 $CARD answer "$resp" +37255500001 $TAR $KIC $KID $KK $KD 1 "$tmp/in1" a2
 wait_for 5 in1_empty
-sleep 0.5
-grep -q "not higher than the last one" "$tmp/b1.log"
+wait_log "$tmp/b1.log" "not higher than the last one"
 ok $? "a replayed answer (same counter) is dropped"
 # an unknown sender
 $CARD answer "$resp" +37255599999 $TAR $KIC $KID $KK $KD 7 "$tmp/in1" u1
 wait_for 5 in1_empty
-sleep 0.3
-grep -q "+37255599999 via loop1: no enrolled card" "$tmp/b1.log"
+wait_log "$tmp/b1.log" "\\+37255599999 via loop1: no enrolled card"
 ok $? "an SMS from a number of no enrolled card is logged and dropped"
 # wrong keys: CC fails
 $CARD answer "$resp" +37255500001 $TAR $KIC $KID $KD $KK 9 "$tmp/in1" w1
 wait_for 5 in1_empty
-sleep 0.3
-grep -q "refused: RC/CC/DS failed\|refused: ciphering error" "$tmp/b1.log"
+wait_log "$tmp/b1.log" "refused: RC/CC/DS failed|refused: ciphering error"
 ok $? "a packet under the wrong keys is refused"
 
 # ---- PoR with an error status -> SIM_ERROR ----
