@@ -25,6 +25,8 @@
 #   PROGRAMS += stkauth-sim
 #   stkauth-sim_SRCS := sim-applet-sim/main.c sim-applet-sim/card.c
 #   stkauth-sim_LIBS := -lpcsclite        (optional extra link flags)
+# common/build.mk names the sources several programs share outside lib/
+# (COMMON_*_SRCS); the fragments that link them add them to their lists.
 
 SHELL      := /bin/bash
 CC         ?= cc

@@ -59,7 +59,7 @@ SERVER_CORE_SRCS = server/result.c server/ticket.c server/config.c \
                    server/store_sqlite.c server/json.c server/certsrc.c \
                    server/verify.c server/http.c server/batch.c server/api.c \
                    server/bridge.c \
-                   $(SERVER_WEB_SRCS)
+                   $(SERVER_WEB_SRCS) $(COMMON_SQLDB_SRCS)
 SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS) libssl) -lldap -llber -lpthread
 
 PROGRAMS += stkauth-server

@@ -31,7 +31,7 @@ store_account_password_set(struct store *st, const char *name,
 	if (encoded)
 		sqlite3_bind_text(s, 1, encoded, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->db) != 1)
+	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->d.db) != 1)
 		rc = STK_E_NOT_FOUND;
  out:
 	sqlite3_finalize(s);
@@ -62,7 +62,7 @@ store_account_password_get(struct store *st, const char *name, char *out,
 		rc = STK_E_NOSPACE;
 		goto out;
 	}
-	col_text(s, 0, out, outsz);
+	sqldb_col_text(s, 0, out, outsz);
 	rc = STK_OK;
  out:
 	sqlite3_finalize(s);
@@ -74,7 +74,7 @@ store_account_password_get(struct store *st, const char *name, char *out,
 void
 store_busy_timeout(struct store *st, int ms)
 {
-	sqlite3_busy_timeout(st->db, ms);
+	sqlite3_busy_timeout(st->d.db, ms);
 }
 
 int
@@ -92,7 +92,7 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (!sqlite3_get_autocommit(st->d.db))
 		exec(st, "ROLLBACK");
 }
 
@@ -129,9 +129,9 @@ account_row(sqlite3_stmt *s, struct store_account_info *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, a->name, sizeof(a->name));
-	col_text(s, 2, a->msisdn, sizeof(a->msisdn));
-	col_text(s, 3, a->iccid, sizeof(a->iccid));
+	sqldb_col_text(s, 1, a->name, sizeof(a->name));
+	sqldb_col_text(s, 2, a->msisdn, sizeof(a->msisdn));
+	sqldb_col_text(s, 3, a->iccid, sizeof(a->iccid));
 	a->created = sqlite3_column_int64(s, 4);
 	a->locked_until = sqlite3_column_int64(s, 5);
 	a->failures = (unsigned)sqlite3_column_int(s, 6);
@@ -195,7 +195,7 @@ exec1(struct store *st, const char *sql, const char *p, int *changes)
 		goto out;
 	sqlite3_bind_text(s, 1, p, -1, SQLITE_TRANSIENT);
 	if ((rc = step_done(st, s)) == STK_OK && changes)
-		*changes = sqlite3_changes(st->db);
+		*changes = sqlite3_changes(st->d.db);
  out:
 	sqlite3_finalize(s);
 	return rc;
@@ -233,7 +233,7 @@ store_account_lock(struct store *st, const char *name, int64_t until)
 		goto out;
 	sqlite3_bind_int64(s, 1, until);
 	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->db) != 1)
+	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->d.db) != 1)
 		rc = STK_E_NOT_FOUND;
  out:
 	sqlite3_finalize(s);
@@ -275,7 +275,7 @@ party_next(sqlite3_stmt *s, void *ctx)
 
 	memset(&p, 0, sizeof(p));
 	p.id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, p.name, sizeof(p.name));
+	sqldb_col_text(s, 1, p.name, sizeof(p.name));
 	p.created = sqlite3_column_int64(s, 2);
 	p.disabled = sqlite3_column_int(s, 3) != 0;
 	return c->fn.party(c->arg, &p);
@@ -349,16 +349,16 @@ session_next(sqlite3_stmt *s, void *ctx)
 	struct store_session_info si;
 
 	memset(&si, 0, sizeof(si));
-	col_text(s, 0, si.id, sizeof(si.id));
-	col_text(s, 1, si.account, sizeof(si.account));
-	col_text(s, 2, si.msisdn, sizeof(si.msisdn));
+	sqldb_col_text(s, 0, si.id, sizeof(si.id));
+	sqldb_col_text(s, 1, si.account, sizeof(si.account));
+	sqldb_col_text(s, 2, si.msisdn, sizeof(si.msisdn));
 	si.state = sqlite3_column_int(s, 3);
 	si.result = sqlite3_column_int(s, 4);
-	col_text(s, 5, si.reason, sizeof(si.reason));
+	sqldb_col_text(s, 5, si.reason, sizeof(si.reason));
 	si.created = sqlite3_column_int64(s, 6);
 	si.expiry = sqlite3_column_int64(s, 7);
 	si.completed = sqlite3_column_int64(s, 8);
-	col_text(s, 9, si.client, sizeof(si.client));
+	sqldb_col_text(s, 9, si.client, sizeof(si.client));
 	return c->fn.session(c->arg, &si);
 }
 
@@ -389,12 +389,12 @@ audit_next(sqlite3_stmt *s, void *ctx)
 	memset(&e, 0, sizeof(e));
 	e.id = sqlite3_column_int64(s, 0);
 	e.ts = sqlite3_column_int64(s, 1);
-	col_text(s, 2, e.session_id, sizeof(e.session_id));
-	col_text(s, 3, e.account, sizeof(e.account));
-	col_text(s, 4, e.event, sizeof(e.event));
-	col_text(s, 5, e.result, sizeof(e.result));
-	col_text(s, 6, e.reason, sizeof(e.reason));
-	col_text(s, 7, e.client, sizeof(e.client));
+	sqldb_col_text(s, 2, e.session_id, sizeof(e.session_id));
+	sqldb_col_text(s, 3, e.account, sizeof(e.account));
+	sqldb_col_text(s, 4, e.event, sizeof(e.event));
+	sqldb_col_text(s, 5, e.result, sizeof(e.result));
+	sqldb_col_text(s, 6, e.reason, sizeof(e.reason));
+	sqldb_col_text(s, 7, e.client, sizeof(e.client));
 	return c->fn.audit(c->arg, &e);
 }
 
@@ -568,7 +568,7 @@ store_import_commit(struct store_import *im, int64_t now, long *rows)
 	sqlite3_bind_int64(a, 1, now);
 	if ((rc = step_done(st, a)) != STK_OK)
 		goto out;
-	*rows = sqlite3_changes(st->db);
+	*rows = sqlite3_changes(st->d.db);
 	sqlite3_bind_int64(b, 1, now);
 	if ((rc = step_done(st, b)) != STK_OK ||
 	    (rc = store_commit(st)) != STK_OK)

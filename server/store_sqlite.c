@@ -138,14 +138,14 @@ cprep(struct store *st, const char *sql, sqlite3_stmt **stmt)
 		}
 		if (sl->sql != NULL)
 			continue;
-		if (sqlite3_prepare_v3(st->db, sql, -1,
+		if (sqlite3_prepare_v3(st->d.db, sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, stmt, NULL) != SQLITE_OK)
 			return dberr(st, "prepare");
 		sl->sql = sql;
 		sl->stmt = *stmt;
 		return STK_OK;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	if (sqlite3_prepare_v3(st->d.db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    stmt, NULL) != SQLITE_OK)
 		return dberr(st, "prepare");
 	return STK_OK;
@@ -185,7 +185,7 @@ store_tx_begin(struct store *st, struct store_tx *tx)
 {
 	int rc;
 
-	tx->outer = sqlite3_get_autocommit(st->db) != 0;
+	tx->outer = sqlite3_get_autocommit(st->d.db) != 0;
 	tx->open = false;
 	rc = cexec(st, tx->outer ? "BEGIN IMMEDIATE" : "SAVEPOINT store_tx");
 	if (rc == STK_OK)
@@ -207,7 +207,7 @@ store_tx_end(struct store *st, struct store_tx *tx, bool commit)
 			return STK_OK;
 	}
 	if (tx->outer) {
-		if (!sqlite3_get_autocommit(st->db))
+		if (!sqlite3_get_autocommit(st->d.db))
 			cexec(st, "ROLLBACK");
 	} else if (cexec(st, "ROLLBACK TO store_tx") == STK_OK)
 		cexec(st, "RELEASE store_tx");
@@ -217,7 +217,7 @@ store_tx_end(struct store *st, struct store_tx *tx, bool commit)
 int64_t
 store_changes(struct store *st)
 {
-	return sqlite3_total_changes64(st->db);
+	return sqlite3_total_changes64(st->d.db);
 }
 
 /* End tx: commit when *rc is STK_OK (a failed commit becomes *rc),
@@ -269,15 +269,16 @@ store_open(const char *path, struct store **out)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return STK_E_NOMEM;
+	st->d.who = "store";
 	/* K_auth lives here: the file is created 0600 and kept so. */
 	old = umask(077);
 	/* one thread per handle (store.h): no mutex around every call */
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	rc = sqlite3_open_v2(path, &st->d.db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
 		log_error("store: %s: %s", path,
-		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		    st->d.db ? sqlite3_errmsg(st->d.db) : "cannot open");
 		rc = STK_E_IO;
 		goto out;
 	}
@@ -286,7 +287,7 @@ store_open(const char *path, struct store **out)
 		rc = STK_E_IO;
 		goto out;
 	}
-	sqlite3_busy_timeout(st->db, 250);
+	sqlite3_busy_timeout(st->d.db, 250);
 	if ((rc = exec(st, "PRAGMA journal_mode = WAL")) != STK_OK ||
 	    (rc = exec(st, "PRAGMA foreign_keys = ON")) != STK_OK ||
 	    (rc = exec(st, "PRAGMA synchronous = NORMAL")) != STK_OK ||
@@ -312,9 +313,9 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	/* the statements cprep kept (and any other left open) */
-	while (st->db && (s = sqlite3_next_stmt(st->db, NULL)) != NULL)
+	while (st->d.db && (s = sqlite3_next_stmt(st->d.db, NULL)) != NULL)
 		sqlite3_finalize(s);
-	sqlite3_close_v2(st->db);
+	sqlite3_close_v2(st->d.db);
 	free(st);
 }
 
@@ -351,7 +352,7 @@ store_party_add(struct store *st, int kind, const char *name,
 	sqlite3_bind_blob(s, 2, hash, 32, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, now);
 	if ((rc = step_done(st, s)) == STK_OK && id)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(st->d.db);
  out:
 	crel(s);
 	return rc;
@@ -375,7 +376,7 @@ store_party_find(struct store *st, int kind, const uint8_t hash[32],
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
-		col_text(s, 1, name, 65);
+		sqldb_col_text(s, 1, name, 65);
 		rc = STK_OK;
 	} else
 		rc = (rc == SQLITE_DONE) ? STK_E_NOT_FOUND : dberr(st, "party");
@@ -399,7 +400,7 @@ store_account_add(struct store *st, const char *name, int64_t now,
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
 	if ((rc = step_done(st, s)) == STK_OK && id)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(st->d.db);
  out:
 	crel(s);
 	return rc;
@@ -419,7 +420,7 @@ store_binding_add(struct store *st, const char *account, const char *msisdn,
 	sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_text(s, 3, account, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->db) != 1)
+	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->d.db) != 1)
 		rc = STK_E_NOT_FOUND;
  out:
 	crel(s);
@@ -443,7 +444,7 @@ store_card_enrol(struct store *st, const char *account, const char *iccid,
 	sqlite3_bind_blob(s, 2, kauth, (int)kauth_len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_text(s, 4, account, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->db) != 1)
+	if ((rc = step_done(st, s)) == STK_OK && sqlite3_changes(st->d.db) != 1)
 		rc = STK_E_NOT_FOUND;
  out:
 	crel(s);
@@ -476,11 +477,11 @@ store_account_get(struct store *st, const char *name, const char *msisdn,
 		goto out;
 	}
 	a->id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, a->name, sizeof(a->name));
-	col_text(s, 2, a->msisdn, sizeof(a->msisdn));
-	col_text(s, 3, a->iccid, sizeof(a->iccid));
-	if ((rc = col_blob(s, 4, a->kauth, sizeof(a->kauth), &a->kauth_len)) !=
-	    STK_OK)
+	sqldb_col_text(s, 1, a->name, sizeof(a->name));
+	sqldb_col_text(s, 2, a->msisdn, sizeof(a->msisdn));
+	sqldb_col_text(s, 3, a->iccid, sizeof(a->iccid));
+	if ((rc = sqldb_col_blob(s, 4, a->kauth, sizeof(a->kauth),
+	    &a->kauth_len)) != STK_OK)
 		goto out;
 	a->locked_until = sqlite3_column_int64(s, 5);
 	a->failures = (unsigned)sqlite3_column_int(s, 6);
@@ -634,29 +635,29 @@ store_session_get(struct store *st, const char *id, struct store_session *ss)
 		rc = (rc == SQLITE_DONE) ? STK_E_NOT_FOUND : dberr(st, "session");
 		goto out;
 	}
-	col_text(s, 0, ss->id, sizeof(ss->id));
+	sqldb_col_text(s, 0, ss->id, sizeof(ss->id));
 	ss->rp_id = sqlite3_column_int64(s, 1);
 	ss->account_id = sqlite3_column_int64(s, 2);
-	col_text(s, 3, ss->account, sizeof(ss->account));
-	col_text(s, 4, ss->msisdn, sizeof(ss->msisdn));
-	col_text(s, 5, ss->iccid, sizeof(ss->iccid));
-	col_text(s, 6, ss->ticket, sizeof(ss->ticket));
-	if ((rc = col_blob(s, 7, ss->request, sizeof(ss->request),
+	sqldb_col_text(s, 3, ss->account, sizeof(ss->account));
+	sqldb_col_text(s, 4, ss->msisdn, sizeof(ss->msisdn));
+	sqldb_col_text(s, 5, ss->iccid, sizeof(ss->iccid));
+	sqldb_col_text(s, 6, ss->ticket, sizeof(ss->ticket));
+	if ((rc = sqldb_col_blob(s, 7, ss->request, sizeof(ss->request),
 	    &ss->request_len)) != STK_OK)
 		goto out;
 	ss->hash_type = sqlite3_column_int(s, 8);
-	if ((rc = col_blob(s, 9, ss->hash, sizeof(ss->hash),
+	if ((rc = sqldb_col_blob(s, 9, ss->hash, sizeof(ss->hash),
 	    &ss->hash_len)) != STK_OK ||
-	    (rc = col_blob(s, 10, ss->hash_salt, sizeof(ss->hash_salt),
+	    (rc = sqldb_col_blob(s, 10, ss->hash_salt, sizeof(ss->hash_salt),
 	    &n)) != STK_OK)
 		goto out;
 	ss->state = sqlite3_column_int(s, 11);
 	ss->result = sqlite3_column_int(s, 12);
-	col_text(s, 13, ss->reason, sizeof(ss->reason));
+	sqldb_col_text(s, 13, ss->reason, sizeof(ss->reason));
 	ss->created = sqlite3_column_int64(s, 14);
 	ss->expiry = sqlite3_column_int64(s, 15);
 	ss->completed = sqlite3_column_int64(s, 16);
-	if ((rc = col_blob(s, 17, ss->response, sizeof(ss->response),
+	if ((rc = sqldb_col_blob(s, 17, ss->response, sizeof(ss->response),
 	    &ss->response_len)) != STK_OK)
 		goto out;
 	n = (size_t)sqlite3_column_bytes(s, 18);
@@ -668,7 +669,7 @@ store_session_get(struct store *st, const char *id, struct store_session *ss)
 		memcpy(ss->cert, sqlite3_column_blob(s, 18), n);
 		ss->cert_len = n;
 	}
-	col_text(s, 19, ss->client, sizeof(ss->client));
+	sqldb_col_text(s, 19, ss->client, sizeof(ss->client));
 	ss->received = sqlite3_column_int64(s, 20);
 	rc = STK_OK;
  out:
@@ -706,7 +707,7 @@ store_session_transition(struct store *st, const char *id, int from, int to,
 	sqlite3_bind_int(s, 8, from);
 	if ((rc = step_done(st, s)) != STK_OK)
 		goto out;
-	if (sqlite3_changes(st->db) != 1) {
+	if (sqlite3_changes(st->d.db) != 1) {
 		rc = STK_E_STATE;
 		goto out;
 	}
@@ -746,7 +747,8 @@ store_session_overdue(struct store *st, int state, int64_t grace_ms,
 	sqlite3_bind_int64(s, 3, now);
 	sqlite3_bind_int64(s, 4, (int64_t)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		col_text(s, 0, ids[(*n)++], 2 * STK_AUTH_SESSION_ID_LEN + 1);
+		sqldb_col_text(s, 0, ids[(*n)++],
+		    2 * STK_AUTH_SESSION_ID_LEN + 1);
 	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "overdue");
  out:
 	crel(s);
@@ -778,14 +780,14 @@ job_row(sqlite3_stmt *s, struct store_job *j)
 	int rc;
 
 	memset(j, 0, sizeof(*j));
-	col_text(s, 0, j->id, sizeof(j->id));
-	col_text(s, 1, j->msisdn, sizeof(j->msisdn));
-	col_text(s, 2, j->iccid, sizeof(j->iccid));
-	if ((rc = col_blob(s, 3, j->request, sizeof(j->request),
+	sqldb_col_text(s, 0, j->id, sizeof(j->id));
+	sqldb_col_text(s, 1, j->msisdn, sizeof(j->msisdn));
+	sqldb_col_text(s, 2, j->iccid, sizeof(j->iccid));
+	if ((rc = sqldb_col_blob(s, 3, j->request, sizeof(j->request),
 	    &j->request_len)) != STK_OK)
 		return rc;
 	j->expiry = sqlite3_column_int64(s, 4);
-	col_text(s, 5, j->lease_id, sizeof(j->lease_id));
+	sqldb_col_text(s, 5, j->lease_id, sizeof(j->lease_id));
 	j->lease_until = sqlite3_column_int64(s, 6);
 	j->attempts = (unsigned)sqlite3_column_int(s, 7);
 	j->state = sqlite3_column_int(s, 8);
@@ -1122,7 +1124,8 @@ store_session_verifying(struct store *st, int64_t received_before,
 	sqlite3_bind_text(s, 2, after, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, (int64_t)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		col_text(s, 0, ids[(*n)++], 2 * STK_AUTH_SESSION_ID_LEN + 1);
+		sqldb_col_text(s, 0, ids[(*n)++],
+		    2 * STK_AUTH_SESSION_ID_LEN + 1);
 	rc = (rc == SQLITE_DONE) ? STK_OK : dberr(st, "verifying");
  out:
 	crel(s);

@@ -91,15 +91,10 @@ bool bridge_host_is_loopback(const char *host);
 
 /* ---- transports.c: the registry of transport types ------------------- */
 
-/* The ops of a type name ("modem", "smpp", "loop"), NULL when this build
- * has no such transport. */
+/* The ops of a type name ("modem", "smpp", "loop"), NULL for any other. */
 const struct transport_ops *bridge_transport_ops(const char *type);
 /* The test-only loop transport (transport_loop.c). */
 extern const struct transport_ops transport_loop_ops;
-/* --list-modems, provided by the modem pool (modem_list.c) when built in:
- * prints the serial ports to out; 0 done (also with no ports), -1 the
- * enumeration failed. */
-int modem_list_ports(FILE *out) __attribute__((weak));
 
 /* ---- queue.c: the durable outbox and inbox (SQLite WAL) --------------- */
 

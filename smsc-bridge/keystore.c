@@ -22,11 +22,13 @@
 #include "keystore.h"
 #include "log.h"
 #include "ota.h"
+#include "sqldb.h"
 
 #define KS_BUSY_MS 5000
 
 struct keystore {
-	sqlite3 *db;
+	struct sqldb d;		/* who "keystore", execs logged with
+				   their whole SQL */
 };
 
 static const char *const schema =
@@ -59,24 +61,17 @@ seterr(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The helpers of common/sqldb.h, for this key store's connection. */
 static int
 db_fail(struct keystore *ks, const char *what)
 {
-	log_error("keystore: %s: %s", what, sqlite3_errmsg(ks->db));
-	return STK_E_IO;
+	return sqldb_fail(&ks->d, what);
 }
 
 static int
 exec(struct keystore *ks, const char *sql)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(ks->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("keystore: %s: %s", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		return STK_E_IO;
-	}
-	return STK_OK;
+	return sqldb_exec(&ks->d, sql);
 }
 
 bool
@@ -252,17 +247,19 @@ keystore_open(const char *path, struct keystore **out, char *err,
 	}
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return STK_E_NOMEM;
-	if (sqlite3_open_v2(path, &ks->db, SQLITE_OPEN_READWRITE |
+	ks->d.who = "keystore";
+	ks->d.exec_sql = -1;
+	if (sqlite3_open_v2(path, &ks->d.db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		seterr(err, errsz, "%s: %s", path, ks->db ?
-		    sqlite3_errmsg(ks->db) : "cannot open");
+		seterr(err, errsz, "%s: %s", path, ks->d.db ?
+		    sqlite3_errmsg(ks->d.db) : "cannot open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(ks->db, KS_BUSY_MS);
+	sqlite3_busy_timeout(ks->d.db, KS_BUSY_MS);
 	if (exec(ks, "PRAGMA journal_mode = WAL;") != STK_OK ||
 	    exec(ks, "PRAGMA synchronous = FULL;") != STK_OK ||
 	    exec(ks, schema) != STK_OK) {
-		seterr(err, errsz, "%s: %s", path, sqlite3_errmsg(ks->db));
+		seterr(err, errsz, "%s: %s", path, sqlite3_errmsg(ks->d.db));
 		goto fail;
 	}
 	*out = ks;
@@ -277,32 +274,11 @@ keystore_close(struct keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	sqlite3_close(ks->db);
+	sqlite3_close(ks->d.db);
 	free(ks);
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-static void
-copy_blob(sqlite3_stmt *st, int col, uint8_t *dst, size_t max, size_t *len)
-{
-	const void *p = sqlite3_column_blob(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	*len = 0;
-	if (p == NULL || n <= 0 || (size_t)n > max)
-		return;
-	memcpy(dst, p, (size_t)n);
-	*len = (size_t)n;
-}
-
-static void
-copy_text(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
-}
 
 /* Fill c's key sets from the keysets table. */
 static int
@@ -311,11 +287,10 @@ load_keysets(struct keystore *ks, struct ks_card *c)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(ks->db, "SELECT kvn, kic, kic_key, kid, "
-	    "kid_key, tx_cntr, rx_cntr FROM keysets WHERE iccid = ? "
-	    "ORDER BY kvn", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(ks, "load key sets");
-	sqlite3_bind_text(st, 1, c->iccid, -1, SQLITE_STATIC);
+	if ((rc = sqldb_prep(&ks->d, &st, "load key sets", "SELECT kvn, kic, "
+	    "kic_key, kid, kid_key, tx_cntr, rx_cntr FROM keysets WHERE "
+	    "iccid = ? ORDER BY kvn", "t", c->iccid)) != STK_OK)
+		return rc;
 	c->nkeysets = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    c->nkeysets < KS_KEYSETS_MAX) {
@@ -324,10 +299,10 @@ load_keysets(struct keystore *ks, struct ks_card *c)
 
 		k->kvn = (uint8_t)sqlite3_column_int(st, 0);
 		k->kic = (uint8_t)sqlite3_column_int(st, 1);
-		copy_blob(st, 2, k->kic_key, sizeof(k->kic_key), &n);
+		(void)sqldb_col_blob(st, 2, k->kic_key, sizeof(k->kic_key), &n);
 		k->kic_len = n;
 		k->kid = (uint8_t)sqlite3_column_int(st, 3);
-		copy_blob(st, 4, k->kid_key, sizeof(k->kid_key), &n);
+		(void)sqldb_col_blob(st, 4, k->kid_key, sizeof(k->kid_key), &n);
 		k->kid_len = n;
 		k->tx_cntr = (uint64_t)sqlite3_column_int64(st, 5);
 		k->rx_cntr = (uint64_t)sqlite3_column_int64(st, 6);
@@ -346,9 +321,9 @@ card_from_row(struct keystore *ks, sqlite3_stmt *st, struct ks_card *c)
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
-	copy_text(st, 0, c->iccid, sizeof(c->iccid));
-	copy_text(st, 1, c->msisdn, sizeof(c->msisdn));
-	copy_blob(st, 2, c->tar, sizeof(c->tar), &n);
+	sqldb_col_text(st, 0, c->iccid, sizeof(c->iccid));
+	sqldb_col_text(st, 1, c->msisdn, sizeof(c->msisdn));
+	(void)sqldb_col_blob(st, 2, c->tar, sizeof(c->tar), &n);
 	c->spi = (uint16_t)sqlite3_column_int(st, 3);
 	c->cmd_kvn = (uint8_t)sqlite3_column_int(st, 4);
 	return load_keysets(ks, c);
@@ -365,9 +340,9 @@ card_get(struct keystore *ks, const char *col, const char *val,
 	snprintf(sql, sizeof(sql), "SELECT iccid, msisdn, tar, spi, cmd_kvn "
 	    "FROM cards WHERE %s = ?", col);
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(ks->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(ks, "card look-up");
-	sqlite3_bind_text(st, 1, val, -1, SQLITE_STATIC);
+	if ((r = sqldb_prep(&ks->d, &st, "card look-up", sql, "t", val)) !=
+	    STK_OK)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		r = card_from_row(ks, st, out);
@@ -403,10 +378,10 @@ keystore_list(struct keystore *ks,
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return STK_E_NOMEM;
-	if (sqlite3_prepare_v2(ks->db, "SELECT iccid, msisdn, tar, spi, "
-	    "cmd_kvn FROM cards ORDER BY iccid", -1, &st, NULL) != SQLITE_OK) {
+	if ((r = sqldb_prep(&ks->d, &st, "list", "SELECT iccid, msisdn, tar, "
+	    "spi, cmd_kvn FROM cards ORDER BY iccid", NULL)) != STK_OK) {
 		free(c);
-		return db_fail(ks, "list");
+		return r;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = card_from_row(ks, st, c)) != STK_OK)
@@ -428,9 +403,9 @@ keystore_count(struct keystore *ks, long *n)
 	sqlite3_stmt *st = NULL;
 	int r = STK_OK;
 
-	if (sqlite3_prepare_v2(ks->db, "SELECT count(*) FROM cards", -1, &st,
-	    NULL) != SQLITE_OK)
-		return db_fail(ks, "count");
+	if ((r = sqldb_prep(&ks->d, &st, "count", "SELECT count(*) FROM cards",
+	    NULL)) != STK_OK)
+		return r;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*n = (long)sqlite3_column_int64(st, 0);
 	else
@@ -441,32 +416,22 @@ keystore_count(struct keystore *ks, long *n)
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* Run one statement with text/int binds given as a format: 't' text,
- * 'i' int64, 'b' blob (pointer, size_t).  Returns the sqlite3_step code. */
+/* Run one statement with binds given as a format (sqldb_prep: 't'
+ * text, 'i' int64, 'b' blob pointer and size_t).  Returns the
+ * sqlite3_step code; a failed prepare is SQLITE_ERROR, for the caller
+ * to log. */
 static int
 run(struct keystore *ks, const char *sql, const char *fmt, ...)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	va_list ap;
-	int rc, i = 1;
+	int rc;
 
-	if (sqlite3_prepare_v2(ks->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
 	va_start(ap, fmt);
-	for (const char *f = fmt; *f; f++, i++) {
-		if (*f == 't') {
-			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1,
-			    SQLITE_TRANSIENT);
-		} else if (*f == 'i') {
-			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-		} else {
-			const void *p = va_arg(ap, const void *);
-			size_t n = va_arg(ap, size_t);
-
-			sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
-		}
-	}
+	rc = sqldb_vprep(&ks->d, &st, NULL, sql, fmt, ap);
 	va_end(ap);
+	if (rc != STK_OK)
+		return SQLITE_ERROR;
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc;
@@ -596,7 +561,7 @@ keystore_card_delete(struct keystore *ks, const char *iccid)
 	if (run(ks, "DELETE FROM cards WHERE iccid = ?", "t", iccid) !=
 	    SQLITE_DONE)
 		return db_fail(ks, "delete");
-	return sqlite3_changes(ks->db) > 0 ? STK_OK : STK_E_NOT_FOUND;
+	return sqlite3_changes(ks->d.db) > 0 ? STK_OK : STK_E_NOT_FOUND;
 }
 
 /* Read one counter column of (iccid, kvn) inside a transaction. */
@@ -610,10 +575,9 @@ read_counter(struct keystore *ks, const char *col, const char *iccid,
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM keysets WHERE iccid = ? "
 	    "AND kvn = ?", col);
-	if (sqlite3_prepare_v2(ks->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(ks, "counter");
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kvn);
+	if ((r = sqldb_prep(&ks->d, &st, "counter", sql, "ti", iccid,
+	    (int64_t)kvn)) != STK_OK)
+		return r;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*v = (uint64_t)sqlite3_column_int64(st, 0);

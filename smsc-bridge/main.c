@@ -23,9 +23,10 @@
 #include "bridge.h"
 #include "err.h"
 #include "log.h"
+#include "modem_list.h"
 
 /* Commands other than running; --list-modems belongs to the modem pool
- * (modem_list_ports in modem_*.c, weak here so the core builds alone). */
+ * (modem_list.c). */
 struct command {
 	const char *opt;
 	int (*run)(void);
@@ -35,11 +36,6 @@ struct command {
 static int
 list_modems(void)
 {
-	if (modem_list_ports == NULL) {
-		fprintf(stderr, "stkauth-bridge: built without the modem "
-		    "pool; --list-modems is not available\n");
-		return 1;
-	}
 	return modem_list_ports(stdout) == 0 ? 0 : 1;
 }
 

@@ -13,13 +13,13 @@ BRIDGE_MODEM_SRCS := $(BRIDGE_MODEM_PURE_SRCS) smsc-bridge/modem_link.c \
                      smsc-bridge/modem_list.c smsc-bridge/modem_pool.c
 BRIDGE_MODEM_LIBS := -lserialport $(shell pkg-config --libs libevent 2>/dev/null || echo -levent)
 
-stkauth-bridge_LIBS += -lserialport
+BRIDGE_TRANSPORT_LIBS += -lserialport
 
 BRIDGE_MODEM_PURE_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(BRIDGE_MODEM_PURE_SRCS))
 BRIDGE_MODEM_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(BRIDGE_MODEM_SRCS))
 
-# Explicit targets: the core's test_bridge_% and bridge_% patterns link the
-# core only, and a pattern of ours would lose to them on a clean tree.
+# Explicit targets: the test_bridge_% and bridge_% patterns link the whole
+# bridge, and a pattern of ours would lose to them on a clean tree.
 BRIDGE_MODEM_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_bridge_modem*.c))
 $(BRIDGE_MODEM_TESTS): $(B)/tests/%: $(B)/obj/tests/unit/%.o \
     $(BRIDGE_MODEM_PURE_OBJS) $(TEST_SUPPORT_OBJS) $(LIB)

@@ -28,9 +28,11 @@
 #include "bridge.h"
 #include "err.h"
 #include "log.h"
+#include "sqldb.h"
 
 struct queue {
-	sqlite3 *db;
+	struct sqldb d;		/* who "queue", execs logged with 40
+				   characters of their SQL */
 };
 
 #define STATE_NAMES(fn, ...) \
@@ -89,72 +91,42 @@ static const char *const schema =
     "  DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS posts_state ON posts(state, id);";
 
+/* The helpers of common/sqldb.h, for this queue's connection. */
 static int
 fail(struct queue *q, const char *what)
 {
-	log_error("queue: %s: %s", what, sqlite3_errmsg(q->db));
-	return STK_E_IO;
+	return sqldb_fail(&q->d, what);
 }
 
 static int
 exec(struct queue *q, const char *sql)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("queue: %.40s: %s", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		return STK_E_IO;
-	}
-	return STK_OK;
+	return sqldb_exec(&q->d, sql);
 }
 
 /*
  * Prepare sql and bind the arguments described by fmt: 't' text,
- * 'i' int64, 'b' blob (pointer, size_t).  NULL on failure (logged).
+ * 'i' int64, 'b' blob (pointer, size_t).  NULL on failure (logged with
+ * the SQL).
  */
 static sqlite3_stmt *
 prep(struct queue *q, const char *sql, const char *fmt, ...)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	va_list ap;
-	int i = 1;
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		(void)fail(q, sql);
-		return NULL;
-	}
 	va_start(ap, fmt);
-	for (const char *f = fmt; *f; f++, i++) {
-		if (*f == 't') {
-			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1,
-			    SQLITE_TRANSIENT);
-		} else if (*f == 'i') {
-			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-		} else {
-			const void *p = va_arg(ap, const void *);
-			size_t n = va_arg(ap, size_t);
-
-			sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
-		}
-	}
+	(void)sqldb_vprep(&q->d, &st, sql, sql, fmt, ap);
 	va_end(ap);
 	return st;
 }
 
-/* Step a write statement to completion and finalize it. */
+/* Step a write statement to completion and finalize it (NULL: an
+ * error already logged). */
 static int
 done(struct queue *q, sqlite3_stmt *st, const char *what)
 {
-	int rc;
-
-	if (st == NULL)
-		return STK_E_IO;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return fail(q, what);
-	return STK_OK;
+	return sqldb_done(&q->d, st, what);
 }
 
 int
@@ -165,18 +137,20 @@ queue_open(const char *path, struct queue **out, char *err, size_t errsz)
 	*out = NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return STK_E_NOMEM;
-	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE |
+	q->d.who = "queue";
+	q->d.exec_sql = 40;
+	if (sqlite3_open_v2(path, &q->d.db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		snprintf(err, errsz, "%s: %s", path, q->db ?
-		    sqlite3_errmsg(q->db) : "cannot open");
+		snprintf(err, errsz, "%s: %s", path, q->d.db ?
+		    sqlite3_errmsg(q->d.db) : "cannot open");
 		queue_close(q);
 		return STK_E_IO;
 	}
-	sqlite3_busy_timeout(q->db, 5000);
+	sqlite3_busy_timeout(q->d.db, 5000);
 	if (exec(q, "PRAGMA journal_mode = WAL;") != STK_OK ||
 	    exec(q, "PRAGMA synchronous = FULL;") != STK_OK ||
 	    exec(q, schema) != STK_OK) {
-		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(q->db));
+		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(q->d.db));
 		queue_close(q);
 		return STK_E_IO;
 	}
@@ -189,7 +163,7 @@ queue_close(struct queue *q)
 {
 	if (q == NULL)
 		return;
-	sqlite3_close(q->db);
+	sqlite3_close(q->d.db);
 	free(q);
 }
 
@@ -199,29 +173,8 @@ int queue_commit(struct queue *q) { return exec(q, "COMMIT"); }
 void
 queue_rollback(struct queue *q)
 {
-	if (!sqlite3_get_autocommit(q->db))
+	if (!sqlite3_get_autocommit(q->d.db))
 		(void)exec(q, "ROLLBACK");
-}
-
-static void
-col_text(sqlite3_stmt *st, int i, char *dst, size_t sz)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(dst, sz, "%s", t ? (const char *)t : "");
-}
-
-static void
-col_blob(sqlite3_stmt *st, int i, uint8_t *dst, size_t max, size_t *len)
-{
-	const void *p = sqlite3_column_blob(st, i);
-	int n = sqlite3_column_bytes(st, i);
-
-	*len = 0;
-	if (p != NULL && n > 0 && (size_t)n <= max) {
-		memcpy(dst, p, (size_t)n);
-		*len = (size_t)n;
-	}
 }
 
 /* ---- jobs ---------------------------------------------------------------- */
@@ -235,15 +188,16 @@ static void
 job_from_row(sqlite3_stmt *st, struct q_job *j)
 {
 	memset(j, 0, sizeof(*j));
-	col_text(st, 0, j->job_id, sizeof(j->job_id));
-	col_text(st, 1, j->session_id, sizeof(j->session_id));
-	col_text(st, 2, j->msisdn, sizeof(j->msisdn));
-	col_text(st, 3, j->iccid, sizeof(j->iccid));
-	col_text(st, 4, j->lease_id, sizeof(j->lease_id));
+	sqldb_col_text(st, 0, j->job_id, sizeof(j->job_id));
+	sqldb_col_text(st, 1, j->session_id, sizeof(j->session_id));
+	sqldb_col_text(st, 2, j->msisdn, sizeof(j->msisdn));
+	sqldb_col_text(st, 3, j->iccid, sizeof(j->iccid));
+	sqldb_col_text(st, 4, j->lease_id, sizeof(j->lease_id));
 	j->lease_expires_ms = sqlite3_column_int64(st, 5);
 	j->expires_ms = sqlite3_column_int64(st, 6);
 	j->attempt = sqlite3_column_int(st, 7);
-	col_blob(st, 8, j->request, sizeof(j->request), &j->request_len);
+	(void)sqldb_col_blob(st, 8, j->request, sizeof(j->request),
+	    &j->request_len);
 	j->state = sqlite3_column_int(st, 9);
 	j->cntr = (uint64_t)sqlite3_column_int64(st, 10);
 	j->kvn = (uint8_t)sqlite3_column_int(st, 11);
@@ -369,7 +323,7 @@ queue_jobs_in_state(struct queue *q, int st, char (*ids)[BRIDGE_ID_MAX + 1],
 	    NULL)
 		return STK_E_IO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < max)
-		col_text(s, 0, ids[n++], BRIDGE_ID_MAX + 1);
+		sqldb_col_text(s, 0, ids[n++], BRIDGE_ID_MAX + 1);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(q, "jobs in state");
@@ -386,14 +340,14 @@ msg_from_row(sqlite3_stmt *st, struct q_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->id = (uint64_t)sqlite3_column_int64(st, 0);
-	col_text(st, 1, m->job_id, sizeof(m->job_id));
-	col_text(st, 2, m->dest, sizeof(m->dest));
-	col_blob(st, 3, m->tpdu, sizeof(m->tpdu), &m->tpdu_len);
+	sqldb_col_text(st, 1, m->job_id, sizeof(m->job_id));
+	sqldb_col_text(st, 2, m->dest, sizeof(m->dest));
+	(void)sqldb_col_blob(st, 3, m->tpdu, sizeof(m->tpdu), &m->tpdu_len);
 	m->state = sqlite3_column_int(st, 4);
 	m->attempts = sqlite3_column_int(st, 5);
 	m->next_try_ms = sqlite3_column_int64(st, 6);
-	col_text(st, 7, m->transport, sizeof(m->transport));
-	col_text(st, 8, m->network_ref, sizeof(m->network_ref));
+	sqldb_col_text(st, 7, m->transport, sizeof(m->transport));
+	sqldb_col_text(st, 8, m->network_ref, sizeof(m->network_ref));
 }
 
 int
@@ -405,7 +359,7 @@ queue_msg_add(struct queue *q, const struct q_msg *m, uint64_t *id)
 	    "VALUES (?, ?, ?, ?)", "ttbi", m->job_id, m->dest, m->tpdu,
 	    m->tpdu_len, (int64_t)QM_QUEUED), "add message");
 	if (r == STK_OK && id != NULL)
-		*id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+		*id = (uint64_t)sqlite3_last_insert_rowid(q->d.db);
 	return r;
 }
 
@@ -557,7 +511,7 @@ queue_msgs_recover(struct queue *q, int *n)
 	int r = done(q, prep(q, "UPDATE msgs SET state = ? WHERE state = ?",
 	    "ii", (int64_t)QM_QUEUED, (int64_t)QM_INFLIGHT), "recover");
 
-	*n = r == STK_OK ? sqlite3_changes(q->db) : 0;
+	*n = r == STK_OK ? sqlite3_changes(q->d.db) : 0;
 	return r;
 }
 
@@ -606,7 +560,7 @@ queue_post_add(struct queue *q, int kind, const char *job_id,
 	    job_id ? job_id : "", path, body, (int64_t)QP_PENDING), "post");
 
 	if (r == STK_OK && id != NULL)
-		*id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+		*id = (uint64_t)sqlite3_last_insert_rowid(q->d.db);
 	return r;
 }
 
@@ -627,8 +581,8 @@ queue_post_next(struct queue *q, int64_t now, struct q_post *p)
 
 		p->id = (uint64_t)sqlite3_column_int64(st, 0);
 		p->kind = sqlite3_column_int(st, 1);
-		col_text(st, 2, p->job_id, sizeof(p->job_id));
-		col_text(st, 3, p->path, sizeof(p->path));
+		sqldb_col_text(st, 2, p->job_id, sizeof(p->job_id));
+		sqldb_col_text(st, 3, p->path, sizeof(p->path));
 		p->body = strdup(b ? (const char *)b : "{}");
 		p->attempts = sqlite3_column_int(st, 5);
 		p->next_try_ms = sqlite3_column_int64(st, 6);
@@ -686,8 +640,8 @@ queue_post_get(struct queue *q, uint64_t id, struct q_post *p)
 
 		p->id = (uint64_t)sqlite3_column_int64(st, 0);
 		p->kind = sqlite3_column_int(st, 1);
-		col_text(st, 2, p->job_id, sizeof(p->job_id));
-		col_text(st, 3, p->path, sizeof(p->path));
+		sqldb_col_text(st, 2, p->job_id, sizeof(p->job_id));
+		sqldb_col_text(st, 3, p->path, sizeof(p->path));
 		p->body = strdup(b ? (const char *)b : "{}");
 		p->attempts = sqlite3_column_int(st, 5);
 		p->next_try_ms = sqlite3_column_int64(st, 6);
@@ -749,7 +703,7 @@ queue_in_add(struct queue *q, const char *transport, const uint8_t *tpdu,
 	    (int64_t)now_ms, (int64_t)QI_NEW), "inbox");
 
 	if (r == STK_OK && id != NULL)
-		*id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+		*id = (uint64_t)sqlite3_last_insert_rowid(q->d.db);
 	return r;
 }
 
@@ -765,7 +719,7 @@ queue_in_add_segment(struct queue *q, const char *transport,
 	    (int64_t)seq, (int64_t)iei), "inbox segment");
 
 	if (r == STK_OK && id != NULL)
-		*id = (uint64_t)sqlite3_last_insert_rowid(q->db);
+		*id = (uint64_t)sqlite3_last_insert_rowid(q->d.db);
 	return r;
 }
 
@@ -784,8 +738,9 @@ queue_in_get(struct queue *q, uint64_t id, struct q_in *in)
 	    fail(q, "inbox row");
 	if (rc == SQLITE_ROW) {
 		in->id = (uint64_t)sqlite3_column_int64(st, 0);
-		col_text(st, 1, in->transport, sizeof(in->transport));
-		col_blob(st, 2, in->tpdu, sizeof(in->tpdu), &in->tpdu_len);
+		sqldb_col_text(st, 1, in->transport, sizeof(in->transport));
+		(void)sqldb_col_blob(st, 2, in->tpdu, sizeof(in->tpdu),
+		    &in->tpdu_len);
 		in->received_ms = sqlite3_column_int64(st, 3);
 		in->state = sqlite3_column_int(st, 4);
 	}

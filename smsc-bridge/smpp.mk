@@ -3,26 +3,27 @@
 # target, test driver and benchmark.  Included at the end of
 # smsc-bridge/build.mk, which picks smsc-bridge/smpp_*.c up by wildcard.
 #
-# The generic SMPP pieces are the netsim SMSC's pure module (framing,
+# The generic SMPP pieces are shared with the netsim SMSC (framing,
 # names, header-only PDUs, submit_sm packing, addresses, the data_coding
-# table): tools/netsim/smpp_pdu.c and smpp_sm.c are linked in, not copied.
+# table): common/smpp_pdu.c and smpp_sm.c (common/build.mk).
 
 BRIDGE_SMPP_PKGS := libevent_openssl libevent libssl libcrypto
-BRIDGE_SMPP_NETSIM_SRCS := tools/netsim/smpp_pdu.c tools/netsim/smpp_sm.c
+BRIDGE_SMPP_COMMON_SRCS := $(COMMON_SMPP_SRCS)
 # Without sockets or the event loop: unit test and fuzz target.
 BRIDGE_SMPP_PURE_SRCS := smsc-bridge/smpp_conf.c smsc-bridge/smpp_map.c \
                          smsc-bridge/smpp_pdu.c smsc-bridge/smpp_link.c
 BRIDGE_SMPP_SRCS := $(BRIDGE_SMPP_PURE_SRCS) smsc-bridge/smpp_transport.c
 BRIDGE_SMPP_LIBS := -lsmpp34 $(shell pkg-config --libs $(BRIDGE_SMPP_PKGS) 2>/dev/null || echo -levent_openssl -levent -lssl -lcrypto)
 
-stkauth-bridge_SRCS += $(BRIDGE_SMPP_NETSIM_SRCS)
+stkauth-bridge_SRCS += $(BRIDGE_SMPP_COMMON_SRCS)
 BRIDGE_TRANSPORT_LIBS += $(BRIDGE_SMPP_LIBS)
 
-BRIDGE_SMPP_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(BRIDGE_SMPP_SRCS) $(BRIDGE_SMPP_NETSIM_SRCS))
-BRIDGE_SMPP_PURE_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(BRIDGE_SMPP_PURE_SRCS) $(BRIDGE_SMPP_NETSIM_SRCS))
+BRIDGE_SMPP_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(BRIDGE_SMPP_SRCS) $(BRIDGE_SMPP_COMMON_SRCS))
+BRIDGE_SMPP_PURE_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(BRIDGE_SMPP_PURE_SRCS) $(BRIDGE_SMPP_COMMON_SRCS))
 
-# Who includes smpp_esme.h needs the netsim header folder and ours.
-BRIDGE_SMPP_INC := -Itools/netsim -Ismsc-bridge
+# Who includes smpp_esme.h needs the common header folder and ours (the
+# fuzz objects are compiled without CPPFLAGS).
+BRIDGE_SMPP_INC := -Icommon -Ismsc-bridge
 $(B)/obj/smsc-bridge/smpp_%.o: CPPFLAGS += $(BRIDGE_SMPP_INC)
 $(B)/obj/tests/unit/test_bridge_smpp.o: CPPFLAGS += $(BRIDGE_SMPP_INC)
 $(B)/obj/tests/helpers/bridge_smpp_%.o: CPPFLAGS += $(BRIDGE_SMPP_INC)
@@ -55,7 +56,7 @@ $(BRIDGE_SMPP_FUZZ_OBJS): build/fuzz/obj/%.o: %.c
 
 build/fuzz/fuzz_bridge_smpp: tests/fuzz/fuzz_bridge_smpp.c \
     $(BRIDGE_SMPP_FUZZ_OBJS) \
-    $(patsubst %.c,build/fuzz/obj/%.o,$(BRIDGE_SMPP_NETSIM_SRCS)) \
+    $(patsubst %.c,build/fuzz/obj/%.o,$(BRIDGE_SMPP_COMMON_SRCS)) \
     $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(BRIDGE_SMPP_INC) -o $@ $^ -lsmpp34 $(PKG_LIBS)

@@ -1,15 +1,17 @@
 # tools/admin/libs.mk - stkauth-admin (the admin CLI, docs/ADMIN.md).
 #
 # The CLI works on the server's own store: it links the server's store,
-# password, secret and validation sources (ADMIN_SERVER_SRCS) rather than
-# copies of them.  Its unit tests (tests/unit/test_admin_*.c) link the same
+# password, secret and validation sources (ADMIN_SERVER_SRCS, with the
+# SQLite helpers of common/sqldb.c they and the key store use) rather
+# than copies of them.  Its unit tests (tests/unit/test_admin_*.c) link the same
 # plus the CLI's pure parts (ADMIN_PURE_SRCS: no PC/SC, LDAP or CA code).
 # Targets are named explicitly: a pattern rule whose objects do not exist
 # yet would silently lose against the generic $(B)/tests/% rule.
 
 ADMIN_SERVER_SRCS := server/store_sqlite.c server/store_admin.c \
                      server/password.c server/ticket.c server/json.c \
-                     server/result.c
+                     server/result.c \
+                     $(COMMON_SQLDB_SRCS)
 ADMIN_SERVER_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(ADMIN_SERVER_SRCS))
 ADMIN_LIBS := $(shell pkg-config --libs sqlite3 jansson 2>/dev/null || echo -lsqlite3 -ljansson)
 

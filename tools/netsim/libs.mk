@@ -28,15 +28,18 @@ build/fuzz/fuzz_at_%: tests/fuzz/fuzz_at_%.c \
 $(B)/bench/bench_netsim_at: | $(B)/bin/stkauth-netsim
 
 # SMPP SMSC (smpp*.c): the sources without libevent, for its unit test,
-# fuzz target, benchmark and tshark helper; each also links libsmpp34.  Explicit
+# fuzz target, benchmark and tshark helper; each also links libsmpp34.
+# The SMPP framing and short-message code is shared with the bridge's
+# ESME and lives in common/ (COMMON_SMPP_SRCS, common/build.mk): the
+# daemon links it too.  Explicit
 # targets, not patterns: make only takes a pattern rule whose object files
 # exist already or are named as targets somewhere, else it silently falls
 # back to the generic rule (which lacks these sources).
-SMPP_PURE_SRCS := tools/netsim/smpp_pdu.c tools/netsim/smpp_sm.c \
-                  tools/netsim/smpp_config.c
+SMPP_PURE_SRCS := $(COMMON_SMPP_SRCS) tools/netsim/smpp_config.c
+
+$(B)/bin/stkauth-netsim: $(patsubst %.c,$(B)/obj/%.o,$(COMMON_SMPP_SRCS))
 
 $(B)/obj/tests/unit/test_netsim_smpp.o: CPPFLAGS += -Itools/netsim
-$(B)/obj/tests/bench/bench_netsim_smpp.o: CPPFLAGS += -Itools/netsim
 
 $(B)/tests/test_netsim_smpp: $(B)/obj/tests/unit/test_netsim_smpp.o \
     $(patsubst %.c,$(B)/obj/%.o,$(SMPP_PURE_SRCS)) $(TEST_SUPPORT_OBJS) $(LIB)
@@ -46,7 +49,7 @@ $(B)/tests/test_netsim_smpp: $(B)/obj/tests/unit/test_netsim_smpp.o \
 build/fuzz/fuzz_smpp_framing: tests/fuzz/fuzz_smpp_framing.c \
     $(patsubst %.c,build/fuzz/obj/%.o,$(SMPP_PURE_SRCS)) $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools/netsim -o $@ $^ -lsmpp34 $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Icommon -o $@ $^ -lsmpp34 $(PKG_LIBS)
 
 # The benchmark starts the daemon: make bench builds it first.
 $(B)/bench/bench_netsim_smpp: $(B)/obj/tests/bench/bench_netsim_smpp.o \
@@ -55,7 +58,6 @@ $(B)/bench/bench_netsim_smpp: $(B)/obj/tests/bench/bench_netsim_smpp.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lsmpp34 $(LDLIBS)
 
-$(B)/obj/tests/helpers/smpp_pack.o: CPPFLAGS += -Itools/netsim
 $(B)/tests/helpers/smpp_pack: $(B)/obj/tests/helpers/smpp_pack.o \
     $(patsubst %.c,$(B)/obj/%.o,$(SMPP_PURE_SRCS)) $(LIB)
 	@mkdir -p $(@D)

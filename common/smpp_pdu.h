@@ -1,10 +1,12 @@
 /*
- * smpp_pdu.h - SMPP 3.4 for the netsim SMSC: framing, field validation,
+ * smpp_pdu.h - SMPP 3.4 for the netsim SMSC (tools/netsim/smpp.c) and
+ * the bridge's ESME (smsc-bridge/smpp_*.c): framing, field validation,
  * the mapping between SMPP short messages and TS 23.040 TPDUs, delivery
  * receipt texts and the responses the SMSC sends.
  *
- * Nothing here touches a socket or the event loop, so the fuzz target and
- * the unit tests link it alone (with lib/ and libsmpp34).
+ * Nothing here touches a socket or the event loop, so the fuzz targets and
+ * the unit tests link it alone (with lib/ and libsmpp34).  In common/,
+ * not lib/: lib/ does not link libsmpp34.
  *
  * Who does what: libsmpp34 packs and unpacks PDU bodies (smpp34_pack /
  * smpp34_unpack).  This file reads the 16-octet header (SMPP 3.4 §3.2)
@@ -17,8 +19,8 @@
  *
  * Statuses are SMPP command_status values (ESME_R*, §5.1.3; 0 = ESME_ROK).
  */
-#ifndef STKAUTH_NETSIM_SMPP_PDU_H
-#define STKAUTH_NETSIM_SMPP_PDU_H
+#ifndef STKAUTH_SMPP_PDU_H
+#define STKAUTH_SMPP_PDU_H
 
 #include <stdbool.h>
 #include <stddef.h>
