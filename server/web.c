@@ -126,7 +126,7 @@ sec_headers(struct reqctx *rc)
 /*
  * The Date field (RFC 9110 §6.6.1, IMF-fixdate) formatted once a second
  * instead of once per answer: libevent adds its own only to an answer
- * without one, and its gmtime and printf were 5 % of the instructions of
+ * without one, and its gmtime and printf were 6 % of the instructions of
  * serving the page (docs/PERFORMANCE.md "Login page").  NULL (libevent
  * then adds it) if the clock cannot be formatted.
  */

@@ -12,7 +12,20 @@
  *
  * Nothing here is durable: a server restart signs everybody out of the
  * page (docs/WEB.md §5).
+ *
+ * The random octets of cookie values and tokens come from OpenSSL's
+ * DRBG (RAND_bytes) RAND_POOL octets at a time, each handed out once
+ * and wiped as it is: a RAND_bytes call for 1 KiB costs some 1.3 times
+ * one for 32 octets (its fixed part: locking, the DRBG's update and a
+ * getpid() system call for its fork check), and the two a first visit
+ * made were a fifth of the instructions of serving it
+ * (docs/PERFORMANCE.md "Login page").  The octets are the DRBG's
+ * output as before; those not yet handed out sit in this process's
+ * memory like the DRBG's own state, which predicts them anyway.  A
+ * fork() empties the pool in the child (pthread_atfork), so parent and
+ * child never hand out the same octets.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +37,8 @@
 #include "server.h"
 #include "web.h"
 
+#define RAND_POOL	1024	/* octets drawn from the DRBG at a time */
+
 TAILQ_HEAD(web_lru, web_sess);
 
 struct web_sessions {
@@ -34,7 +49,20 @@ struct web_sessions {
 	EVP_MD *sha256;			/* fetched once: an implicit fetch
 					 * per lookup costs more than the
 					 * hash (OpenSSL 3 "Performance") */
+	EVP_MD_CTX *md;			/* reused: no context allocated per
+					 * lookup */
+	uint8_t pool[RAND_POOL];	/* random octets not handed out yet: */
+	size_t pool_left;		/* the last pool_left of pool */
+	unsigned pool_forks;		/* fork_count when filled */
 };
+
+/* Forks seen by this process (pthread_atfork): a pool filled before the
+ * last one is not used. */
+static unsigned fork_count;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void forked(void) { fork_count++; }
+static void fork_watch(void) { pthread_atfork(NULL, NULL, forked); }
 
 int
 web_sessions_new(unsigned max, struct web_sessions **out)
@@ -51,11 +79,14 @@ web_sessions_new(unsigned max, struct web_sessions **out)
 		free(t);
 		return STK_E_NOMEM;
 	}
-	if ((t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+	if ((t->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (t->md = EVP_MD_CTX_new()) == NULL) {
+		EVP_MD_free(t->sha256);
 		free(t->buckets);
 		free(t);
 		return STK_E_CRYPTO;
 	}
+	pthread_once(&fork_once, fork_watch);
 	TAILQ_INIT(&t->lru);
 	*out = t;
 	return STK_OK;
@@ -79,7 +110,9 @@ web_sessions_free(struct web_sessions *t)
 		TAILQ_REMOVE(&t->lru, s, lru);
 		sess_wipe_free(s);
 	}
+	EVP_MD_CTX_free(t->md);
 	EVP_MD_free(t->sha256);
+	OPENSSL_cleanse(t->pool, sizeof(t->pool));
 	free(t->buckets);
 	free(t);
 }
@@ -95,8 +128,10 @@ key_of(const struct web_sessions *t, const char *id, uint8_t key[32])
 {
 	unsigned int n = 0;
 
-	return EVP_Digest(id, strlen(id), key, &n, t->sha256, NULL) == 1 &&
-	    n == 32 ? STK_OK : STK_E_CRYPTO;
+	return EVP_DigestInit_ex2(t->md, t->sha256, NULL) == 1 &&
+	    EVP_DigestUpdate(t->md, id, strlen(id)) == 1 &&
+	    EVP_DigestFinal_ex(t->md, key, &n) == 1 && n == 32 ? STK_OK :
+	    STK_E_CRYPTO;
 }
 
 static size_t
@@ -164,16 +199,70 @@ web_sess_find(struct web_sessions *t, const char *id, int64_t now,
 	return s;
 }
 
+/* n random octets from the pool (refilled from the DRBG when short),
+ * wiped there.  STK_OK or STK_E_CRYPTO. */
+static int
+pool_take(struct web_sessions *t, uint8_t *out, size_t n)
+{
+	uint8_t *p;
+
+	if (n > sizeof(t->pool))
+		return STK_E_ARG;
+	if (t->pool_left < n || t->pool_forks != fork_count) {
+		if (srv_random(t->pool, sizeof(t->pool)) != STK_OK) {
+			t->pool_left = 0;
+			return STK_E_CRYPTO;
+		}
+		t->pool_left = sizeof(t->pool);
+		t->pool_forks = fork_count;
+	}
+	p = t->pool + sizeof(t->pool) - t->pool_left;
+	memcpy(out, p, n);
+	OPENSSL_cleanse(p, n);
+	t->pool_left -= n;
+	return STK_OK;
+}
+
+/*
+ * prefix "_" base64url(rnd) (RFC 4648 §5, no padding): the form of
+ * secret_generate's secrets, 43 characters for 256 bits.
+ */
+static int
+id_format(char *out, size_t outsz, const char *prefix,
+    const uint8_t rnd[SECRET_RANDOM_LEN])
+{
+	unsigned char b64[4 * ((SECRET_RANDOM_LEN + 2) / 3) + 1];
+	size_t plen = strlen(prefix), n;
+
+	if (EVP_EncodeBlock(b64, rnd, SECRET_RANDOM_LEN) !=
+	    (int)sizeof(b64) - 1)
+		return STK_E_CRYPTO;
+	for (n = 0; n < sizeof(b64) - 1 && b64[n] != '='; n++)
+		b64[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : b64[n];
+	if (plen + 1 + n + 1 > outsz)
+		return STK_E_NOSPACE;
+	memcpy(out, prefix, plen);
+	out[plen] = '_';
+	memcpy(out + plen + 1, b64, n);
+	out[plen + 1 + n] = '\0';
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return STK_OK;
+}
+
 /* Fresh cookie value, key and CSRF token into s (not linked). */
 static int
-new_ids(const struct web_sessions *t, struct web_sess *s)
+new_ids(struct web_sessions *t, struct web_sess *s)
 {
+	uint8_t rnd[2 * SECRET_RANDOM_LEN];
 	int rc;
 
-	if ((rc = secret_generate("ws", s->id, sizeof(s->id))) != STK_OK ||
-	    (rc = secret_generate("ct", s->csrf, sizeof(s->csrf))) != STK_OK)
-		return rc;
-	return key_of(t, s->id, s->key);
+	if ((rc = pool_take(t, rnd, sizeof(rnd))) == STK_OK &&
+	    (rc = id_format(s->id, sizeof(s->id), "ws", rnd)) == STK_OK &&
+	    (rc = id_format(s->csrf, sizeof(s->csrf), "ct",
+	    rnd + SECRET_RANDOM_LEN)) == STK_OK)
+		rc = key_of(t, s->id, s->key);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return rc;
 }
 
 struct web_sess *
