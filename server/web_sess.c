@@ -12,20 +12,7 @@
  *
  * Nothing here is durable: a server restart signs everybody out of the
  * page (docs/WEB.md §5).
- *
- * The random octets of cookie values and tokens come from OpenSSL's
- * DRBG (RAND_bytes) RAND_POOL octets at a time, each handed out once
- * and wiped as it is: a RAND_bytes call for 1 KiB costs some 1.3 times
- * one for 32 octets (its fixed part: locking, the DRBG's update and a
- * getpid() system call for its fork check), and the two a first visit
- * made were a fifth of the instructions of serving it
- * (docs/PERFORMANCE.md "Login page").  The octets are the DRBG's
- * output as before; those not yet handed out sit in this process's
- * memory like the DRBG's own state, which predicts them anyway.  A
- * fork() empties the pool in the child (pthread_atfork), so parent and
- * child never hand out the same octets.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +23,6 @@
 #include "err.h"
 #include "server.h"
 #include "web.h"
-
-#define RAND_POOL	1024	/* octets drawn from the DRBG at a time */
 
 TAILQ_HEAD(web_lru, web_sess);
 
@@ -51,18 +36,7 @@ struct web_sessions {
 					 * hash (OpenSSL 3 "Performance") */
 	EVP_MD_CTX *md;			/* reused: no context allocated per
 					 * lookup */
-	uint8_t pool[RAND_POOL];	/* random octets not handed out yet: */
-	size_t pool_left;		/* the last pool_left of pool */
-	unsigned pool_forks;		/* fork_count when filled */
 };
-
-/* Forks seen by this process (pthread_atfork): a pool filled before the
- * last one is not used. */
-static unsigned fork_count;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
-static void forked(void) { fork_count++; }
-static void fork_watch(void) { pthread_atfork(NULL, NULL, forked); }
 
 int
 web_sessions_new(unsigned max, struct web_sessions **out)
@@ -86,7 +60,6 @@ web_sessions_new(unsigned max, struct web_sessions **out)
 		free(t);
 		return STK_E_CRYPTO;
 	}
-	pthread_once(&fork_once, fork_watch);
 	TAILQ_INIT(&t->lru);
 	*out = t;
 	return STK_OK;
@@ -112,7 +85,6 @@ web_sessions_free(struct web_sessions *t)
 	}
 	EVP_MD_CTX_free(t->md);
 	EVP_MD_free(t->sha256);
-	OPENSSL_cleanse(t->pool, sizeof(t->pool));
 	free(t->buckets);
 	free(t);
 }
@@ -199,69 +171,19 @@ web_sess_find(struct web_sessions *t, const char *id, int64_t now,
 	return s;
 }
 
-/* n random octets from the pool (refilled from the DRBG when short),
- * wiped there.  STK_OK or STK_E_CRYPTO. */
-static int
-pool_take(struct web_sessions *t, uint8_t *out, size_t n)
-{
-	uint8_t *p;
-
-	if (n > sizeof(t->pool))
-		return STK_E_ARG;
-	if (t->pool_left < n || t->pool_forks != fork_count) {
-		if (srv_random(t->pool, sizeof(t->pool)) != STK_OK) {
-			t->pool_left = 0;
-			return STK_E_CRYPTO;
-		}
-		t->pool_left = sizeof(t->pool);
-		t->pool_forks = fork_count;
-	}
-	p = t->pool + sizeof(t->pool) - t->pool_left;
-	memcpy(out, p, n);
-	OPENSSL_cleanse(p, n);
-	t->pool_left -= n;
-	return STK_OK;
-}
-
 /*
- * prefix "_" base64url(rnd) (RFC 4648 §5, no padding): the form of
- * secret_generate's secrets, 43 characters for 256 bits.
+ * Fresh cookie value, key and CSRF token into s (not linked):
+ * secret_generate's 256-bit secrets, their octets from srv_random's
+ * DRBG block (ticket.c: no fork-check system call per draw).
  */
-static int
-id_format(char *out, size_t outsz, const char *prefix,
-    const uint8_t rnd[SECRET_RANDOM_LEN])
-{
-	unsigned char b64[4 * ((SECRET_RANDOM_LEN + 2) / 3) + 1];
-	size_t plen = strlen(prefix), n;
-
-	if (EVP_EncodeBlock(b64, rnd, SECRET_RANDOM_LEN) !=
-	    (int)sizeof(b64) - 1)
-		return STK_E_CRYPTO;
-	for (n = 0; n < sizeof(b64) - 1 && b64[n] != '='; n++)
-		b64[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : b64[n];
-	if (plen + 1 + n + 1 > outsz)
-		return STK_E_NOSPACE;
-	memcpy(out, prefix, plen);
-	out[plen] = '_';
-	memcpy(out + plen + 1, b64, n);
-	out[plen + 1 + n] = '\0';
-	OPENSSL_cleanse(b64, sizeof(b64));
-	return STK_OK;
-}
-
-/* Fresh cookie value, key and CSRF token into s (not linked). */
 static int
 new_ids(struct web_sessions *t, struct web_sess *s)
 {
-	uint8_t rnd[2 * SECRET_RANDOM_LEN];
 	int rc;
 
-	if ((rc = pool_take(t, rnd, sizeof(rnd))) == STK_OK &&
-	    (rc = id_format(s->id, sizeof(s->id), "ws", rnd)) == STK_OK &&
-	    (rc = id_format(s->csrf, sizeof(s->csrf), "ct",
-	    rnd + SECRET_RANDOM_LEN)) == STK_OK)
+	if ((rc = secret_generate("ws", s->id, sizeof(s->id))) == STK_OK &&
+	    (rc = secret_generate("ct", s->csrf, sizeof(s->csrf))) == STK_OK)
 		rc = key_of(t, s->id, s->key);
-	OPENSSL_cleanse(rnd, sizeof(rnd));
 	return rc;
 }
 
