@@ -348,7 +348,9 @@ main(int argc, char **argv)
 	 * Keep freed memory instead of handing it back at once: glibc's
 	 * default trims the heap top above 128 KB, and the brk() and TLB
 	 * shootdowns of trimming after every burst of requests were 5 % of
-	 * the CPU (docs/PERFORMANCE.md "Server").
+	 * the CPU (docs/PERFORMANCE.md "Server").  Only the sanitizer build
+	 * allocates through glibc; the daemon links jemalloc (build.mk), for
+	 * which these settings change nothing.
 	 */
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);

@@ -23,6 +23,7 @@ PACKAGES=(
 	libjansson-dev      # stkauth-server: JSON of the REST and bridge APIs
 	libinih-dev         # stkauth-server: INI configuration
 	libsqlite3-dev      # stkauth-server: the SQLite store
+	libjemalloc-dev     # stkauth-server: its malloc (docs/DECISIONS.md)
 	sqlite3             # sqlite3 CLI: server tests inspect the store
 	jq                  # server API shell tests read JSON answers
 	curl                # server API shell tests (HTTP and HTTPS client)
