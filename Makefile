@@ -139,7 +139,7 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize-recover=all -g -O1 -std=c11 -D_DEFAULT_SOURCE \
-	    -Ilib $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	    -Ilib -Icommon $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
