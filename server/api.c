@@ -427,7 +427,7 @@ get_session(struct reqctx *rc, const char *id)
 		free(pa);
 		return;
 	}
-	if (waiter_add(rc, pa->id, (unsigned)timeout, session_check, pa) !=
+	if (waiter_add(rc, pa->id, (unsigned)timeout, 0, session_check, pa) !=
 	    STK_OK)
 		http_reply_error(rc, 503, "BUSY", "too many long-polls", NULL);
 }

@@ -126,7 +126,8 @@ claim(struct reqctx *rc)
 	ca->bridge_id = rc->party_id;
 	if (claim_check(rc, ca, ca->in.wait_ms == 0))
 		goto out;
-	if (waiter_add(rc, "jobs", ca->in.wait_ms, claim_check, ca) != STK_OK)
+	if (waiter_add(rc, "jobs", ca->in.wait_ms, WAITER_PEER, claim_check,
+	    ca) != STK_OK)
 		http_reply_error(rc, 503, "BUSY", "too many long-polls", NULL);
 	ca = NULL;	/* owned by the waiter (freed by waiter_add on error) */
  out:

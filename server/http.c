@@ -477,6 +477,10 @@ metrics(struct reqctx *rc)
 	    "# HELP stkauth_rate_limited_total Requests refused by a rate "
 	    "limit.\n# TYPE stkauth_rate_limited_total counter\n"
 	    "stkauth_rate_limited_total %lu\n"
+	    "# HELP stkauth_longpoll_gone_total Bridge claims whose client "
+	    "closed its connection while waiting.\n"
+	    "# TYPE stkauth_longpoll_gone_total counter\n"
+	    "stkauth_longpoll_gone_total %lu\n"
 	    "# HELP stkauth_longpoll_waiters Long-polls in progress.\n"
 	    "# TYPE stkauth_longpoll_waiters gauge\n"
 	    "stkauth_longpoll_waiters %lu\n"
@@ -491,7 +495,7 @@ metrics(struct reqctx *rc)
 	    "their turn's commit.\n"
 	    "# TYPE stkauth_store_held_answers_total counter\n"
 	    "stkauth_store_held_answers_total %lu\n", m->jobs_claimed,
-	    m->bridge_results, m->rate_limited, m->waiters,
+	    m->bridge_results, m->rate_limited, m->waiters_gone, m->waiters,
 	    rc->s->pool ? verify_pool_depth(rc->s->pool) : 0,
 	    m->group_commits, m->held_answers);
 	metrics_store(rc->s, b);
@@ -710,6 +714,7 @@ struct waiter {
 	char key[40];
 	int64_t deadline;
 	struct event *tick;	/* the deadline; made active by a kick */
+	struct event *gone;	/* WAITER_PEER: the client hung up */
 	waiter_check_fn check;
 	void *arg;
 	struct waiter *next, **pprev;	/* every waiter */
@@ -736,9 +741,59 @@ waiter_free(struct waiter *w)
 		w->knext->kpprev = w->kpprev;
 	*w->kpprev = w->knext;
 	event_free(w->tick);
+	if (w->gone)
+		event_free(w->gone);
 	w->s->m.waiters--;
 	free(w->arg);
 	free(w);
+}
+
+/*
+ * The client of a WAITER_PEER long-poll closed its connection (EV_CLOSED:
+ * EPOLLRDHUP).  libevent 2.1 stops reading a connection while its request
+ * is unanswered, so it would not notice; the waiter would go on until
+ * its deadline, and a bridge's claim would lease jobs to a process that
+ * is gone (until the lease ran out).  The answer is written so that
+ * libevent finds the connection dead and frees it; nothing is done for
+ * the waiter.
+ */
+static void
+waiter_gone(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter *w = arg;
+
+	(void)fd;
+	(void)what;
+	log_info("long-poll %s: the client closed its connection (client=%s "
+	    "trace=%s)", w->key, w->rc->client, w->rc->trace);
+	w->s->m.waiters_gone++;
+	http_reply_error(w->rc, 503, "CLIENT_GONE", "the client closed the "
+	    "connection", NULL);
+	waiter_free(w);
+}
+
+/* Watch w's connection for the client's hang-up; false when it cannot
+ * be watched (then the deadline and the lease are the safety net). */
+static bool
+waiter_watch(struct waiter *w)
+{
+	struct evhttp_connection *con =
+	    evhttp_request_get_connection(w->rc->req);
+	struct bufferevent *bev = con ?
+	    evhttp_connection_get_bufferevent(con) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+
+	if (fd < 0 || (event_base_get_features(w->s->base) &
+	    EV_FEATURE_EARLY_CLOSE) == 0)
+		return false;
+	if ((w->gone = event_new(w->s->base, fd, EV_CLOSED, waiter_gone,
+	    w)) == NULL || event_add(w->gone, NULL) != 0) {
+		if (w->gone)
+			event_free(w->gone);
+		w->gone = NULL;
+		return false;
+	}
+	return true;
 }
 
 /* Arm w's timer for its deadline. */
@@ -791,7 +846,7 @@ waiters_recheck(evutil_socket_t fd, short what, void *arg)
 /* arg is malloc'd and owned by the waiter from here on. */
 int
 waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
-    waiter_check_fn check, void *arg)
+    unsigned flags, waiter_check_fn check, void *arg)
 {
 	struct srv *s = rc->s;
 	struct waiter *w;
@@ -829,6 +884,9 @@ waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
 		free(w);
 		return STK_E_NOMEM;
 	}
+	if ((flags & WAITER_PEER) && !waiter_watch(w))
+		log_debug("long-poll %s: the client's hang-up is not watched",
+		    key);
 	waiter_arm(w);
 	w->next = s->waiters;
 	if (w->next)

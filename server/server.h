@@ -428,6 +428,7 @@ struct srv_metrics {
 	unsigned long bridge_results;
 	unsigned long rate_limited;
 	unsigned long waiters;	/* gauge */
+	unsigned long waiters_gone;	/* WAITER_PEER clients that hung up */
 	unsigned long verify_failures[VF_COUNT];
 	unsigned long verify_cert_failures[16];	/* by certcheck reason */
 	unsigned long reverified;	/* sessions re-verified after a start */
@@ -570,8 +571,11 @@ const char *http_bearer(struct reqctx *rc);
  */
 struct waiter;
 typedef bool (*waiter_check_fn)(struct reqctx *rc, void *arg, bool final);
+/* flags: WAITER_PEER - answer and drop the waiter as soon as its client
+ * closes the connection (a bridge's claim: no lease for a dead bridge). */
+#define WAITER_PEER 0x1
 int waiter_add(struct reqctx *rc, const char *key, unsigned timeout_ms,
-    waiter_check_fn check, void *arg);
+    unsigned flags, waiter_check_fn check, void *arg);
 void waiters_kick(struct srv *s, const char *key);
 /* Answer every waiter 503 SHUTTING_DOWN; s->draining counts the replies
  * until libevent has written them (main.c's drain waits for 0). */

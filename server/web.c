@@ -901,7 +901,7 @@ wait_status(struct reqctx *rc, const char *query)
 		free(sa);
 		return;
 	}
-	if (waiter_add(rc, s->auth_sid, (unsigned)timeout, status_check, sa) !=
+	if (waiter_add(rc, s->auth_sid, (unsigned)timeout, 0, status_check, sa) !=
 	    STK_OK)
 		http_reply_error(rc, 503, "BUSY", "too many long-polls", NULL);
 }
