@@ -2,6 +2,7 @@
  * smpp_pdu.c - SMPP 3.4 framing, field validation and the PDUs the SMSC
  * sends.  PDU bodies go through libsmpp34; see smpp_pdu.h for the split.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -529,60 +530,94 @@ pack(struct stk_buf *out, uint32_t type, void *st)
 	return STK_OK;
 }
 
+/*
+ * The PDUs that are a header and at most one C-octet string, all packed by
+ * pack_resp():
+ *   bare header     generic_nack (§4.3.1), enquire_link(_resp) (§4.11),
+ *                   unbind(_resp) (§4.2), and every response below whose
+ *                   command_status is not ESME_ROK (no body then: §4.1.2,
+ *                   §4.1.4, §4.1.6, §4.4.2)
+ *   bind_*_resp     system_id, the SMSC's name (§4.1.2, §4.1.4, §4.1.6)
+ *   submit_sm_resp  message_id (§4.4.2)
+ * Every libsmpp34 struct begins with the same header fields, so the header
+ * is written once through the bare view; the table says where the body's
+ * string sits in the view libsmpp34 packs.
+ */
+union smpp_resp {
+	generic_nack_t bare;
+	bind_transceiver_resp_t bind;	/* the layout of all three */
+	submit_sm_resp_t submit;
+};
+
+#define RESP_TEXT(m) \
+	offsetof(union smpp_resp, m), sizeof(((union smpp_resp *)0)->m)
+
+static const struct smpp_resp_body {
+	uint32_t command_id;
+	size_t text_off;	/* the C-octet string in union smpp_resp */
+	size_t text_size;	/* its size, NUL included */
+} smpp_resp_bodies[] = {
+	{ BIND_RECEIVER_RESP, RESP_TEXT(bind.system_id) },
+	{ BIND_TRANSMITTER_RESP, RESP_TEXT(bind.system_id) },
+	{ BIND_TRANSCEIVER_RESP, RESP_TEXT(bind.system_id) },
+	{ SUBMIT_SM_RESP, RESP_TEXT(submit.message_id) },
+};
+
+/*
+ * Append command_id with status and seq: a bare header when text is NULL
+ * or status is not ESME_ROK, else the body of the table with text (cut to
+ * the field's size).  A body for a command_id outside the table is
+ * STK_E_INVALID, as is what libsmpp34 refuses to pack (unknown command_id
+ * or command_status).
+ */
+static int
+pack_resp(struct stk_buf *out, uint32_t command_id, uint32_t status,
+    uint32_t seq, const char *text)
+{
+	const struct smpp_resp_body *body = NULL;
+	union smpp_resp u;
+
+	if (text != NULL && status == ESME_ROK) {
+		for (size_t i = 0; body == NULL &&
+		    i < NELEM(smpp_resp_bodies); i++)
+			if (smpp_resp_bodies[i].command_id == command_id)
+				body = &smpp_resp_bodies[i];
+		if (body == NULL)
+			return STK_E_INVALID;
+	}
+	memset(&u, 0, sizeof(u));
+	u.bare.command_id = command_id;
+	u.bare.command_status = status;
+	u.bare.sequence_number = seq;
+	/* A bare header is packed with the generic_nack layout, so
+	 * libsmpp34 reads no body; it writes command_id as set. */
+	if (body == NULL)
+		return pack(out, GENERIC_NACK, &u.bare);
+	snprintf((char *)&u + body->text_off, body->text_size, "%s", text);
+	return pack(out, command_id, &u);
+}
+
 int
 smpp_pack_header_only(struct stk_buf *out, uint32_t command_id,
     uint32_t status, uint32_t seq)
 {
-	/*
-	 * generic_nack, enquire_link(_resp), unbind(_resp) and the error
-	 * responses without body (§4.1.2, §4.4.2) are all a bare header.
-	 * Packed with the generic_nack layout, so libsmpp34 never reads a
-	 * body that this struct does not have; it writes command_id as set.
-	 */
-	generic_nack_t g;
-
-	memset(&g, 0, sizeof(g));
-	g.command_id = command_id;
-	g.command_status = status;
-	g.sequence_number = seq;
-	return pack(out, GENERIC_NACK, &g);
+	return pack_resp(out, command_id, status, seq, NULL);
 }
 
 int
 smpp_pack_bind_resp(struct stk_buf *out, uint32_t command_id,
     uint32_t status, uint32_t seq, const char *system_id)
 {
-	bind_transceiver_resp_t r;
-
-	/* §4.1.2: no body when command_status is not ESME_ROK. */
-	if (status != ESME_ROK)
-		return smpp_pack_header_only(out, command_id, status, seq);
-	memset(&r, 0, sizeof(r));
-	r.command_id = command_id;
-	r.command_status = status;
-	r.sequence_number = seq;
-	/* §4.1.2: the SMSC's system_id. */
-	snprintf((char *)r.system_id, sizeof(r.system_id), "%s",
+	return pack_resp(out, command_id, status, seq,
 	    system_id != NULL ? system_id : "");
-	return pack(out, command_id, &r);
 }
 
 int
 smpp_pack_submit_resp(struct stk_buf *out, uint32_t status, uint32_t seq,
     const char *message_id)
 {
-	submit_sm_resp_t r;
-
-	/* §4.4.2: no body when command_status is not ESME_ROK. */
-	if (status != ESME_ROK)
-		return smpp_pack_header_only(out, SUBMIT_SM_RESP, status, seq);
-	memset(&r, 0, sizeof(r));
-	r.command_id = SUBMIT_SM_RESP;
-	r.command_status = status;
-	r.sequence_number = seq;
-	snprintf((char *)r.message_id, sizeof(r.message_id), "%s",
+	return pack_resp(out, SUBMIT_SM_RESP, status, seq,
 	    message_id != NULL ? message_id : "");
-	return pack(out, SUBMIT_SM_RESP, &r);
 }
 
 int

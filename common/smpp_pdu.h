@@ -249,6 +249,15 @@ void smpp_receipt_snippet(const struct smpp_sm *sm, char out[21]);
 
 /* ---- what the SMSC sends (libsmpp34 packs; appended to out) ---- */
 
+/*
+ * One packer behind the three: a bare header (generic_nack, enquire_link,
+ * unbind, their responses), bind_*_resp with system_id and submit_sm_resp
+ * with message_id (NULL: empty); a response whose status is not ESME_ROK
+ * is a bare header (§4.1.2, §4.4.2).  STK_OK, STK_E_NOMEM, or
+ * STK_E_INVALID for what libsmpp34 does not pack (an unknown command_id
+ * or command_status) and for a body asked of smpp_pack_bind_resp with a
+ * command_id other than the bind_*_resp ones.
+ */
 int smpp_pack_header_only(struct stk_buf *out, uint32_t command_id,
     uint32_t status, uint32_t seq);
 int smpp_pack_bind_resp(struct stk_buf *out, uint32_t command_id,

@@ -163,56 +163,57 @@ check "subscriber got an SMS-DELIVER from the modem's MSISDN" \
 check "SMS-DELIVER carries TP-SRI when TP-SRR was set" \
     'grep -q "TP-SRI: 1" <<<"$dec"'
 
-# A status report went back to the modem (+CDS, routed by +CNMI ds=1).
-cat >"$T/cds.chat" <<EOF
+# The status report of an SMS with TP-SRR, routed by +CNMI <ds>: the
+# subscriber attaches and acknowledges the MT, the modem sends $SUBMIT with
+# +CNMI=2,2,0,DS,0; the modem's chat goes on with the lines on stdin (after
+# its +CMGS OK; $1 and $2 are their match groups).  The last line the chat
+# prints is left in SR_OUT, its errors in $T/NAME.err.
+status_report() {	# NAME DS < CHAT-LINES
+	local sub attached
+
+	attached=$(grep -c "subscriber +491700000001 attached" "$T/log")
+	{
+		cat <<EOF
 send ATE0\r
 expect OK\r\n
-send AT+CNMI=2,2,0,1,0\r
+send AT+CNMI=2,2,0,$2,0\r
 expect OK\r\n
 send AT+CMGS=$LEN\r
 expect > 
 send 00$SUBMIT\z
 match \+CMGS: ([0-9]+)\r\n
 expect OK\r\n
-match \+CDS: ([0-9]+)\r\n([0-9A-F]+)\r\n
-print \$2
 EOF
-(printf 'send ATTACH +491700000001\\n\nmatch MT ([0-9]+) \nsend MT-ACK $1\\n\nsleep 500\n' |
-    "$CHAT" "$SUB" >/dev/null 2>&1) &
-SUBCHAT=$!
-tl_track "$SUBCHAT"
-sleep 0.3
-CDS=$("$CHAT" "$M1" <"$T/cds.chat" 2>"$T/cds.err" | tail -1)
-wait "$SUBCHAT"
-srdec=$("$PDU" decode --sca "$CDS" 2>&1)
+		cat
+	} >"$T/$1.chat"
+	(printf 'send ATTACH +491700000001\\n\nmatch MT ([0-9]+) \nsend MT-ACK $1\\n\nsleep 500\n' |
+	    "$CHAT" "$SUB" >/dev/null 2>&1) &
+	sub=$!
+	tl_track "$sub"
+	wait_log "$T/log" "subscriber \+491700000001 attached" \
+	    $((attached + 1)) 5
+	SR_OUT=$("$CHAT" "$M1" <"$T/$1.chat" 2>"$T/$1.err" | tail -1)
+	wait "$sub"
+}
+
+# +CNMI ds=1: the status report goes to the TE as +CDS.
+status_report cds 1 <<'EOF'
+match \+CDS: ([0-9]+)\r\n([0-9A-F]+)\r\n
+print $2
+EOF
+srdec=$("$PDU" decode --sca "$SR_OUT" 2>&1)
 check "+CDS carries an SMS-STATUS-REPORT, TP-ST 0 received by the SME" \
     'grep -q "SMS-STATUS-REPORT" <<<"$srdec" && grep -q "TP-ST: 0x00" <<<"$srdec" && grep -q "TP-RA: +491700000001" <<<"$srdec"'
 
-# With +CNMI ds=2 the status report is stored and announced with +CDSI.
-cat >"$T/cdsi.chat" <<EOF
-send ATE0\r
-expect OK\r\n
-send AT+CNMI=2,2,0,2,0\r
-expect OK\r\n
-send AT+CMGS=$LEN\r
-expect > 
-send 00$SUBMIT\z
-match \+CMGS: ([0-9]+)\r\n
-expect OK\r\n
+# +CNMI ds=2: the status report is stored and announced with +CDSI.
+status_report cdsi 2 <<'EOF'
 match \+CDSI: "([A-Z]+)",([0-9]+)\r\n
-print CDSI \$1 \$2
-send AT+CMGD=\$2\r
+print CDSI $1 $2
+send AT+CMGD=$2\r
 expect OK\r\n
 EOF
-(printf 'send ATTACH +491700000001\\n\nmatch MT ([0-9]+) \nsend MT-ACK $1\\n\nsleep 500\n' |
-    "$CHAT" "$SUB" >/dev/null 2>&1) &
-SUBCHAT=$!
-tl_track "$SUBCHAT"
-sleep 0.3
-CDSI=$("$CHAT" "$M1" <"$T/cdsi.chat" 2>"$T/cdsi.err" | tail -1)
-wait "$SUBCHAT"
 check "+CNMI ds=2: the status report is stored and announced with +CDSI" \
-    '[[ "$CDSI" =~ ^CDSI\ [A-Z]+\ [0-9]+$ ]]'
+    '[[ "$SR_OUT" =~ ^CDSI\ [A-Z]+\ [0-9]+$ ]]'
 
 chat_ok "PDU longer than AT+CMGS=<len> says: +CMS ERROR: 304" "$M1" <<EOF
 send ATE0\r

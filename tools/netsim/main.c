@@ -74,9 +74,7 @@ main(int argc, char **argv)
 	if (file == NULL || optind != argc)
 		usage();
 	ns_config_init(&cfg);
-	if (&ns_smpp_module != NULL) {
-		cfg.modules[cfg.nmodules++] = &ns_smpp_module;
-	}
+	cfg.modules[cfg.nmodules++] = &ns_smpp_module;
 	if (ns_config_load(&cfg, file, err, sizeof(err)) != 0) {
 		fprintf(stderr, "stkauth-netsim: %s\n", err);
 		goto out;

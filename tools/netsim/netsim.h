@@ -291,9 +291,8 @@ struct ns_module {
 	void (*stop)(struct netsim *ns, void *cfg);
 };
 
-/* The SMPP SMSC module (smpp.c, helper K).  Weak: the daemon runs without
- * it when it is not linked in. */
-extern const struct ns_module ns_smpp_module __attribute__((weak));
+/* The SMPP SMSC module (smpp.c); always linked, always registered. */
+extern const struct ns_module ns_smpp_module;
 
 /* ---- address helpers ---- */
 
