@@ -68,6 +68,7 @@ struct bridge_config {
 	unsigned post_attempts;		/* per call to the server */
 	unsigned retry_base_ms, retry_max_ms;
 	unsigned reasm_timeout_s;
+	unsigned queue_retention_s;	/* finished rows kept; 0 forever */
 	unsigned lease_margin_ms;	/* do not send this close to lease end */
 	bool status_report;		/* TP-SRR on submits */
 	struct bridge_tconf t[BRIDGE_TRANSPORTS_MAX];
@@ -286,6 +287,27 @@ int queue_in_ids(struct queue *q, int st, uint64_t after, uint64_t *ids,
  * "posts"; counts[nstates]. */
 int queue_counts(struct queue *q, const char *table, long *counts,
     int nstates);
+
+/* The tables queue_purge() removes rows from (metrics, logs). */
+enum q_table { QT_JOBS = 0, QT_MSGS = 1, QT_POSTS = 2, QT_INBOX = 3 };
+#define QT_TABLES 4
+const char *q_table_name(int t);
+
+/*
+ * Remove at most max_rows rows finished more than retention_s before
+ * now_ms, in one transaction of its own (docs/BRIDGE.md §5a): calls to
+ * the server no longer pending; received TPDUs used, refused or expired,
+ * and segments of sets never completed once reassembly_timeout_s (and a
+ * minute) is over too; jobs finished (queue.c JOB_GONE) that expired and
+ * were created before the cut-off, with their SMS.  Never a job NEW or
+ * READY, a pending call, an SMS in flight, an inbox row not looked at.
+ * retention_s 0: nothing (kept forever).  purged[QT_TABLES] gets the
+ * rows removed per table (all 0 on error); call again while a batch
+ * removes rows (a job is removed with its SMS in one batch, so one may
+ * stop short of max_rows with more left).
+ */
+int queue_purge(struct queue *q, int64_t now_ms, unsigned retention_s,
+    unsigned reasm_timeout_s, unsigned max_rows, long purged[QT_TABLES]);
 
 /* ---- sms.c: jobs -> SMS-SUBMITs, SMS-DELIVERs -> packets ------------- */
 

@@ -20,19 +20,22 @@
 #include "err.h"
 #include "log.h"
 
-enum kind { K_STR, K_UINT, K_BOOL, K_LEVEL };
+enum kind { K_STR, K_UINT, K_BOOL, K_LEVEL, K_DUR };
 
 struct key {
 	const char *name;
 	enum kind kind;
 	size_t off;
 	size_t size;			/* K_STR: buffer size */
-	unsigned min, max;		/* K_UINT */
+	unsigned min, max;		/* K_UINT; K_DUR: seconds, or 0 */
 };
 
 #define S(f) K_STR, offsetof(struct bridge_config, f), \
 	sizeof(((struct bridge_config *)0)->f), 0, 0
 #define U(f, lo, hi) K_UINT, offsetof(struct bridge_config, f), 0, lo, hi
+#define D(f, lo, hi) K_DUR, offsetof(struct bridge_config, f), 0, lo, hi
+
+#define DAY_S	86400u
 
 static const struct key keys[] = {
 	{ "name",		S(name) },
@@ -56,6 +59,9 @@ static const struct key keys[] = {
 	{ "retry_max_ms",	U(retry_max_ms, 10, 3600000) },
 	{ "reassembly_timeout_s", U(reasm_timeout_s, 1, 86400) },
 	{ "lease_margin_ms",	U(lease_margin_ms, 0, 60000) },
+	/* At least an hour: a late status report or PoR still finds its
+	 * job (queue.c JOB_GONE). */
+	{ "queue_retention",	D(queue_retention_s, 3600, 3650 * DAY_S) },
 	{ "status_report",	K_BOOL, offsetof(struct bridge_config,
 				    status_report), 0, 0, 0 },
 };
@@ -98,6 +104,7 @@ defaults(struct bridge_config *c)
 	c->retry_max_ms = 60000;
 	c->reasm_timeout_s = 600;
 	c->lease_margin_ms = 2000;
+	c->queue_retention_s = 7 * DAY_S;
 	c->status_report = true;
 }
 
@@ -115,6 +122,42 @@ parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
 		return -1;
 	*out = (unsigned)x;
 	return 0;
+}
+
+/* Units of a duration: "90", "90s", "15m", "12h", "7d". */
+static const struct {
+	char suffix;
+	unsigned seconds;
+} dur_units[] = {
+	{ '\0', 1 }, { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', DAY_S },
+};
+
+/* A duration in seconds: 0, or min..max. */
+static int
+parse_duration(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno != 0 || (end[0] != '\0' && end[1] != '\0'))
+		return -1;
+	for (size_t i = 0; i < sizeof(dur_units) / sizeof(dur_units[0]);
+	    i++) {
+		if (dur_units[i].suffix != end[0])
+			continue;
+		if (x > max / dur_units[i].seconds)
+			return -1;
+		x *= dur_units[i].seconds;
+		if (x != 0 && x < min)
+			return -1;
+		*out = (unsigned)x;
+		return 0;
+	}
+	return -1;
 }
 
 static int
@@ -143,6 +186,15 @@ set_bridge_key(struct pctx *p, const char *name, const char *val)
 			    (unsigned *)(void *)field) != 0) {
 				seterr(p, "%s: a number %u..%u expected", name,
 				    k->min, k->max);
+				return 0;
+			}
+			return 1;
+		case K_DUR:
+			if (parse_duration(val, k->min, k->max,
+			    (unsigned *)(void *)field) != 0) {
+				seterr(p, "%s: 0 (keep forever) or %uh..%ud "
+				    "(a number of seconds, or with s, m, h or "
+				    "d)", name, k->min / 3600, k->max / DAY_S);
 				return 0;
 			}
 			return 1;

@@ -41,6 +41,14 @@
 
 #define CORE_UNITS_MAX		64	/* links of one transport (modems) */
 
+/* Retention (docs/BRIDGE.md §5a): a purge at start and every
+ * CORE_PURGE_EVERY_MS, in transactions of at most CORE_PURGE_BATCH rows
+ * CORE_PURGE_PAUSE_MS apart, so that a backlog never holds the loop for
+ * more than one batch. */
+#define CORE_PURGE_EVERY_MS	300000
+#define CORE_PURGE_BATCH	1000
+#define CORE_PURGE_PAUSE_MS	50
+
 struct btransport {
 	const struct transport_ops *ops;
 	struct transport *t;
@@ -72,6 +80,7 @@ struct bridge {
 	size_t ntr, rr;
 	struct stk_reasm *reasm;
 	struct event *claim_ev, *pump_ev, *post_ev, *inbox_ev, *sweep_ev;
+	struct event *purge_ev;
 	struct event *stop_ev;
 
 	struct link_req *claim_req;
@@ -100,6 +109,8 @@ struct bridge {
 	size_t nerrs;
 	uint64_t n_claimed, n_built, n_sent, n_acked, n_results,
 	    n_results_refused, n_reports, n_por, n_dup, n_unknown;
+	uint64_t n_purged[QT_TABLES];	/* rows, since start */
+	long purge_run[QT_TABLES];	/* rows of the purge going on */
 };
 
 int64_t
@@ -1531,6 +1542,56 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	kick_posts(b);
 }
 
+/* ---- retention ------------------------------------------------------ */
+
+/*
+ * One batch of the purge of finished queue rows older than the retention
+ * period (queue_purge()).  A batch that removed rows is followed by
+ * another after a pause; the first that finds nothing logs what the whole
+ * purge removed (nothing when nothing was) and schedules the next purge.
+ */
+static void
+purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bridge *b = arg;
+	long got[QT_TABLES], n = 0;
+	int64_t t0 = bridge_now_ms();
+
+	(void)fd;
+	(void)what;
+	if (b->stopping)
+		return;
+	if (queue_purge(b->q, t0, b->cfg->queue_retention_s,
+	    b->cfg->reasm_timeout_s, CORE_PURGE_BATCH, got) != STK_OK) {
+		log_warn("queue purge failed; tried again in %d s",
+		    CORE_PURGE_EVERY_MS / 1000);
+		bridge_count_error(b, "queue_purge");
+		memset(b->purge_run, 0, sizeof(b->purge_run));
+		arm(b->purge_ev, CORE_PURGE_EVERY_MS);
+		return;
+	}
+	for (int i = 0; i < QT_TABLES; i++) {
+		b->n_purged[i] += (uint64_t)got[i];
+		b->purge_run[i] += got[i];
+		n += got[i];
+	}
+	log_debug("queue purge batch: %ld row(s) in %lld ms", n,
+	    (long long)(bridge_now_ms() - t0));
+	if (n > 0) {
+		arm(b->purge_ev, CORE_PURGE_PAUSE_MS);
+		return;
+	}
+	if (b->purge_run[QT_JOBS] + b->purge_run[QT_MSGS] +
+	    b->purge_run[QT_POSTS] + b->purge_run[QT_INBOX] > 0)
+		log_info("queue purge: %ld job(s), %ld SMS, %ld call(s) to the "
+		    "server, %ld received TPDU(s) finished more than %u s ago "
+		    "removed", b->purge_run[QT_JOBS], b->purge_run[QT_MSGS],
+		    b->purge_run[QT_POSTS], b->purge_run[QT_INBOX],
+		    b->cfg->queue_retention_s);
+	memset(b->purge_run, 0, sizeof(b->purge_run));
+	arm(b->purge_ev, CORE_PURGE_EVERY_MS);
+}
+
 /* ---- life cycle ---------------------------------------------------- */
 
 int
@@ -1561,8 +1622,9 @@ bridge_new(struct event_base *base, struct bridge_config *cfg,
 	b->post_ev = evtimer_new(base, post_cb, b);
 	b->inbox_ev = evtimer_new(base, inbox_cb, b);
 	b->sweep_ev = event_new(base, -1, EV_PERSIST, sweep_cb, b);
+	b->purge_ev = evtimer_new(base, purge_cb, b);
 	if (!b->claim_ev || !b->pump_ev || !b->post_ev || !b->inbox_ev ||
-	    !b->sweep_ev) {
+	    !b->sweep_ev || !b->purge_ev) {
 		r = STK_E_NOMEM;
 		goto fail;
 	}
@@ -1630,6 +1692,8 @@ bridge_start(struct bridge *b)
 	    "server %s", b->cfg->name, cards, b->ntr, b->cfg->server_url);
 	process_new_jobs(b);
 	arm(b->sweep_ev, 1000);
+	if (b->cfg->queue_retention_s > 0)
+		arm(b->purge_ev, 0);	/* then every CORE_PURGE_EVERY_MS */
 	kick_inbox(b);
 	kick_pump(b);
 	kick_posts(b);
@@ -1719,6 +1783,8 @@ bridge_free(struct bridge *b)
 		event_free(b->inbox_ev);
 	if (b->sweep_ev)
 		event_free(b->sweep_ev);
+	if (b->purge_ev)
+		event_free(b->purge_ev);
 	if (b->stop_ev)
 		event_free(b->stop_ev);
 	link_free(b->link);
@@ -1805,6 +1871,18 @@ bridge_metrics(struct bridge *b, struct stk_buf *out)
 		addf(out, "stkauth_bridge_events_total{event=\"%s\"} %llu\n",
 		    counters[i].name, (unsigned long long)*(const uint64_t *)
 		    (const void *)((const char *)b + counters[i].off));
+	addf(out, "# HELP stkauth_bridge_queue_retention_seconds Finished "
+	    "queue rows are kept this long (0: forever).\n"
+	    "# TYPE stkauth_bridge_queue_retention_seconds gauge\n"
+	    "stkauth_bridge_queue_retention_seconds %u\n"
+	    "# HELP stkauth_bridge_queue_purged_total Finished queue rows "
+	    "removed after the retention period, by table.\n"
+	    "# TYPE stkauth_bridge_queue_purged_total counter\n",
+	    b->cfg->queue_retention_s);
+	for (int i = 0; i < QT_TABLES; i++)
+		addf(out, "stkauth_bridge_queue_purged_total{table=\"%s\"} "
+		    "%llu\n", q_table_name(i),
+		    (unsigned long long)b->n_purged[i]);
 	addf(out, "# HELP stkauth_bridge_errors_total Errors by name.\n"
 	    "# TYPE stkauth_bridge_errors_total counter\n");
 	for (size_t i = 0; i < b->nerrs; i++)

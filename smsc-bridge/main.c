@@ -146,8 +146,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (check) {
-		printf("%s: configuration OK (%zu transport(s))\n", file,
-		    cfg->nt);
+		printf("%s: configuration OK (%zu transport(s), "
+		    "queue_retention %u s)\n", file, cfg->nt,
+		    cfg->queue_retention_s);
 		bridge_config_free(cfg);
 		free(cfg);
 		return 0;

@@ -15,8 +15,13 @@
  *          results): queued in the same transaction as the state change
  *          that causes them, retried until answered
  *
+ * Finished rows are removed after the retention period by queue_purge()
+ * (docs/BRIDGE.md §5a); the row ids are AUTOINCREMENT, so an id (a
+ * resultId "NAME-in-ID") is never given twice, also after a purge.
+ *
  * Every function is one statement or runs inside the caller's
- * queue_begin()/queue_commit().
+ * queue_begin()/queue_commit(), except queue_purge(): its own
+ * transaction per batch.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,8 +93,15 @@ static const char *const schema =
     "  body TEXT NOT NULL, state INTEGER NOT NULL,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  next_try INTEGER NOT NULL DEFAULT 0, http INTEGER NOT NULL"
-    "  DEFAULT 0);"
+    "  DEFAULT 0, created INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS posts_state ON posts(state, id);";
+
+/* After migrate(): the purge finds the old rows through these, without
+ * a scan of the rows still within the retention period. */
+static const char *const schema_purge =
+    "CREATE INDEX IF NOT EXISTS jobs_expires ON jobs(expires);"
+    "CREATE INDEX IF NOT EXISTS posts_created ON posts(created);"
+    "CREATE INDEX IF NOT EXISTS inbox_received ON inbox(received);";
 
 /* The helpers of common/sqldb.h, for this queue's connection. */
 static int
@@ -129,6 +141,38 @@ done(struct queue *q, sqlite3_stmt *st, const char *what)
 	return sqldb_done(&q->d, st, what);
 }
 
+/*
+ * A queue.db written before posts had a creation time: the column is
+ * added, and the rows already there get the time of the upgrade, so that they
+ * are kept a full retention period from now, not purged at once for an
+ * age nobody knows.
+ */
+static int
+migrate(struct queue *q)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(q->d.db, "SELECT created FROM posts LIMIT 0",
+	    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return STK_OK;
+	}
+	sqlite3_finalize(st);
+	if ((r = queue_begin(q)) != STK_OK)
+		return r;
+	if (exec(q, "ALTER TABLE posts ADD COLUMN created INTEGER NOT NULL "
+	    "DEFAULT 0") != STK_OK || done(q, prep(q, "UPDATE posts SET "
+	    "created = ?", "i", bridge_now_ms()), "posts created") != STK_OK ||
+	    queue_commit(q) != STK_OK) {
+		queue_rollback(q);
+		return STK_E_IO;
+	}
+	log_info("queue: posts.created added (rows there kept one retention "
+	    "period from now)");
+	return STK_OK;
+}
+
 int
 queue_open(const char *path, struct queue **out, char *err, size_t errsz)
 {
@@ -149,7 +193,9 @@ queue_open(const char *path, struct queue **out, char *err, size_t errsz)
 	sqlite3_busy_timeout(q->d.db, 5000);
 	if (exec(q, "PRAGMA journal_mode = WAL;") != STK_OK ||
 	    exec(q, "PRAGMA synchronous = FULL;") != STK_OK ||
-	    exec(q, schema) != STK_OK) {
+	    exec(q, schema) != STK_OK || migrate(q) != STK_OK ||
+	    exec(q, schema_purge) != STK_OK || exec(q, "CREATE TEMP TABLE "
+	    "purge_jobs (job_id TEXT PRIMARY KEY)") != STK_OK) {
 		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(q->d.db));
 		queue_close(q);
 		return STK_E_IO;
@@ -556,8 +602,9 @@ queue_post_add(struct queue *q, int kind, const char *job_id,
     const char *path, const char *body, uint64_t *id)
 {
 	int r = done(q, prep(q, "INSERT INTO posts (kind, job_id, path, body, "
-	    "state) VALUES (?, ?, ?, ?, ?)", "ittti", (int64_t)kind,
-	    job_id ? job_id : "", path, body, (int64_t)QP_PENDING), "post");
+	    "state, created) VALUES (?, ?, ?, ?, ?, ?)", "itttii",
+	    (int64_t)kind, job_id ? job_id : "", path, body,
+	    (int64_t)QP_PENDING, bridge_now_ms()), "post");
 
 	if (r == STK_OK && id != NULL)
 		*id = (uint64_t)sqlite3_last_insert_rowid(q->d.db);
@@ -841,4 +888,144 @@ queue_counts(struct queue *q, const char *table, long *counts, int nstates)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STK_OK : fail(q, "counts");
+}
+
+/* ---- retention ------------------------------------------------------------ */
+
+STATE_NAMES(q_table_name, "jobs", "msgs", "posts", "inbox")
+
+/*
+ * A job is finished when nothing the bridge does can concern it any more:
+ *   - its state is SENT, FAILED, ABANDONED or DONE (NEW and READY are
+ *     work in hand);
+ *   - no call to the server about it is pending (an ack, a delivery
+ *     report still to make);
+ *   - no SMS of it is in flight (a transport may still call sent());
+ *   - it expired before the cut-off: every SMS of it carried a TP-VP
+ *     ending at the job's expiry (core.c build_job), so the SC has given
+ *     up by then and a status report (TS 23.040 §9.2.3.15) or PoR no
+ *     longer comes; an ABANDONED job is not offered again after it.
+ * Its SMS go with it, whatever their state (queued SMS of a job no longer
+ * READY are never sent).
+ */
+#define JOB_GONE "j.expires < :before AND j.created < :before AND " \
+	"j.state NOT IN (:j_new, :j_ready) AND NOT EXISTS (SELECT 1 FROM " \
+	"posts p WHERE p.state = :p_pending AND p.job_id = j.job_id) AND " \
+	"NOT EXISTS (SELECT 1 FROM msgs m1 WHERE m1.job_id = j.job_id AND " \
+	"m1.state = :m_inflight)"
+
+/*
+ * One purge batch, statement by statement; each removes at most :limit
+ * rows (what is left of the batch).  The jobs: chosen first, oldest
+ * first, as many as fit in what is left with their SMS (a running sum
+ * over at most :limit candidates, so a backlog is never walked whole),
+ * then their SMS and themselves.  table -1: the count is not rows
+ * removed.
+ */
+static const struct {
+	int table;
+	const char *sql;
+} purge_steps[] = {
+	/* Answered, refused, given-up or cancelled calls. */
+	{ QT_POSTS, "DELETE FROM posts WHERE id IN (SELECT id FROM posts "
+	    "WHERE created < :before AND +state <> :p_pending ORDER BY "
+	    "created LIMIT :limit)" },
+	/* Used or refused TPDUs and status reports, expired sets; a segment
+	 * still waiting for its set only when its reassembly window is
+	 * over too (the sweep would have expired it). */
+	{ QT_INBOX, "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox "
+	    "WHERE received < :before AND (+state NOT IN (:i_new, "
+	    ":i_segment) OR (+state = :i_segment AND received < "
+	    ":seg_before)) ORDER BY received LIMIT :limit)" },
+	{ -1, "DELETE FROM temp.purge_jobs" },
+	{ -1, "INSERT INTO temp.purge_jobs SELECT job_id FROM (SELECT "
+	    "job_id, sum(n) OVER (ORDER BY expires, job_id) AS run FROM "
+	    "(SELECT j.job_id, j.expires, 1 + (SELECT count(*) FROM msgs c "
+	    "WHERE c.job_id = j.job_id) AS n FROM jobs j WHERE " JOB_GONE
+	    " ORDER BY j.expires LIMIT :limit)) WHERE run <= :limit" },
+	{ QT_MSGS, "DELETE FROM msgs WHERE job_id IN (SELECT job_id FROM "
+	    "temp.purge_jobs)" },
+	{ QT_JOBS, "DELETE FROM jobs WHERE job_id IN (SELECT job_id FROM "
+	    "temp.purge_jobs)" },
+};
+
+struct purge_param {
+	const char *name;		/* without the ':' */
+	int64_t v;
+};
+
+/* Bind every named parameter of st from p[n]; one not in p is a bug in
+ * the table above (STK_E_INVALID). */
+static int
+bind_named(sqlite3_stmt *st, const struct purge_param *p, size_t n)
+{
+	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		size_t k = 0;
+
+		while (k < n && (name == NULL || strcmp(name + 1, p[k].name)))
+			k++;
+		if (k == n || sqlite3_bind_int64(st, i, p[k].v) != SQLITE_OK)
+			return STK_E_INVALID;
+	}
+	return STK_OK;
+}
+
+/* A segment is purged this long after its reassembly window, when the
+ * sweep (core.c, every second) has expired its set. */
+#define PURGE_REASM_SLACK_S	60
+
+int
+queue_purge(struct queue *q, int64_t now_ms, unsigned retention_s,
+    unsigned reasm_timeout_s, unsigned max_rows, long purged[QT_TABLES])
+{
+	int64_t before_ms = now_ms - (int64_t)retention_s * 1000;
+	int64_t seg_before_ms = now_ms - ((int64_t)reasm_timeout_s +
+	    PURGE_REASM_SLACK_S) * 1000;
+	struct purge_param p[] = {
+		{ "before", before_ms }, { "seg_before", seg_before_ms },
+		{ "limit", 0 }, { "p_pending", QP_PENDING },
+		{ "m_inflight", QM_INFLIGHT }, { "j_new", QJ_NEW },
+		{ "j_ready", QJ_READY }, { "i_new", QI_NEW },
+		{ "i_segment", QI_SEGMENT },
+	};
+	long left = (long)max_rows;
+	sqlite3_stmt *st;
+	int r;
+
+	for (int i = 0; i < QT_TABLES; i++)
+		purged[i] = 0;
+	if (seg_before_ms > before_ms)
+		p[1].v = before_ms;
+	if (retention_s == 0 || max_rows == 0)
+		return STK_OK;			/* kept forever */
+	if ((r = queue_begin(q)) != STK_OK)
+		return r;
+	for (size_t i = 0; i < sizeof(purge_steps) / sizeof(purge_steps[0]) &&
+	    left > 0; i++) {
+		p[2].v = left;
+		if ((st = prep(q, purge_steps[i].sql, "")) == NULL) {
+			r = STK_E_IO;
+			break;
+		}
+		if ((r = bind_named(st, p, sizeof(p) / sizeof(p[0]))) !=
+		    STK_OK) {
+			sqlite3_finalize(st);
+			break;
+		}
+		if ((r = done(q, st, "purge")) != STK_OK)
+			break;
+		if (purge_steps[i].table < 0)
+			continue;
+		purged[purge_steps[i].table] += sqlite3_changes(q->d.db);
+		left -= sqlite3_changes(q->d.db);
+	}
+	if (r == STK_OK)
+		r = queue_commit(q);
+	if (r != STK_OK) {
+		queue_rollback(q);
+		for (int i = 0; i < QT_TABLES; i++)
+			purged[i] = 0;
+	}
+	return r;
 }
