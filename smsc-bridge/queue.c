@@ -611,16 +611,18 @@ queue_post_add(struct queue *q, int kind, const char *job_id,
 	return r;
 }
 
-int
-queue_post_next(struct queue *q, int64_t now, struct q_post *p)
+#define POST_COLS "id, kind, job_id, path, body, attempts, next_try"
+
+/* The first row of st (selecting POST_COLS) into p, st finalized:
+ * STK_E_NOT_FOUND without a row; st NULL (prep failed, logged): STK_E_IO. */
+static int
+post_read(struct queue *q, sqlite3_stmt *st, struct q_post *p,
+    const char *what)
 {
-	sqlite3_stmt *st;
 	int rc, r = STK_E_NOT_FOUND;
 
 	memset(p, 0, sizeof(*p));
-	if ((st = prep(q, "SELECT id, kind, job_id, path, body, attempts, "
-	    "next_try FROM posts WHERE state = ? AND next_try <= ? ORDER BY "
-	    "id LIMIT 1", "ii", (int64_t)QP_PENDING, (int64_t)now)) == NULL)
+	if (st == NULL)
 		return STK_E_IO;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -635,10 +637,18 @@ queue_post_next(struct queue *q, int64_t now, struct q_post *p)
 		p->next_try_ms = sqlite3_column_int64(st, 6);
 		r = p->body ? STK_OK : STK_E_NOMEM;
 	} else if (rc != SQLITE_DONE) {
-		r = fail(q, "next post");
+		r = fail(q, what);
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+queue_post_next(struct queue *q, int64_t now, struct q_post *p)
+{
+	return post_read(q, prep(q, "SELECT " POST_COLS " FROM posts WHERE "
+	    "state = ? AND next_try <= ? ORDER BY id LIMIT 1", "ii",
+	    (int64_t)QP_PENDING, (int64_t)now), p, "next post");
 }
 
 /*
@@ -673,31 +683,9 @@ queue_post_due(struct queue *q, int64_t now, uint64_t *ids, size_t max,
 int
 queue_post_get(struct queue *q, uint64_t id, struct q_post *p)
 {
-	sqlite3_stmt *st;
-	int rc, r = STK_E_NOT_FOUND;
-
-	memset(p, 0, sizeof(*p));
-	if ((st = prep(q, "SELECT id, kind, job_id, path, body, attempts, "
-	    "next_try FROM posts WHERE id = ? AND state = ?", "ii",
-	    (int64_t)id, (int64_t)QP_PENDING)) == NULL)
-		return STK_E_IO;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *b = sqlite3_column_text(st, 4);
-
-		p->id = (uint64_t)sqlite3_column_int64(st, 0);
-		p->kind = sqlite3_column_int(st, 1);
-		sqldb_col_text(st, 2, p->job_id, sizeof(p->job_id));
-		sqldb_col_text(st, 3, p->path, sizeof(p->path));
-		p->body = strdup(b ? (const char *)b : "{}");
-		p->attempts = sqlite3_column_int(st, 5);
-		p->next_try_ms = sqlite3_column_int64(st, 6);
-		r = p->body ? STK_OK : STK_E_NOMEM;
-	} else if (rc != SQLITE_DONE) {
-		r = fail(q, "post");
-	}
-	sqlite3_finalize(st);
-	return r;
+	return post_read(q, prep(q, "SELECT " POST_COLS " FROM posts WHERE "
+	    "id = ? AND state = ?", "ii", (int64_t)id, (int64_t)QP_PENDING), p,
+	    "post");
 }
 
 int64_t
