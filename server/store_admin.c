@@ -191,12 +191,9 @@ exec1(struct store *st, const char *sql, const char *p, int *changes)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = prep(st, sql, &s)) != STK_OK)
-		goto out;
-	sqlite3_bind_text(s, 1, p, -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(st, s)) == STK_OK && changes)
+	if ((rc = sqldb_prep(&st->d, &s, "prepare", sql, "t", p)) == STK_OK &&
+	    (rc = step_done(st, s)) == STK_OK && changes)
 		*changes = sqlite3_changes(st->d.db);
- out:
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -306,16 +303,12 @@ exists(struct store *st, const char *sql, const char *p, bool *found)
 	int rc;
 
 	*found = false;
-	if ((rc = prep(st, sql, &s)) != STK_OK)
-		goto out;
-	sqlite3_bind_text(s, 1, p, -1, SQLITE_TRANSIENT);
+	if ((rc = sqldb_prep(&st->d, &s, "prepare", sql, "t", p)) != STK_OK)
+		return rc;
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		*found = (rc == SQLITE_ROW);
-		rc = STK_OK;
-	} else
-		rc = dberr(st, "exists");
- out:
+	*found = rc == SQLITE_ROW;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? STK_OK :
+	    dberr(st, "exists");
 	sqlite3_finalize(s);
 	return rc;
 }
