@@ -30,13 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/util.h>
 #include <gd.h>
 #include <openssl/crypto.h>
 
@@ -123,30 +121,6 @@ sec_headers(struct reqctx *rc)
 	evhttp_add_header(h, "X-Trace-Id", rc->trace);
 }
 
-/*
- * The Date field (RFC 9110 §6.6.1, IMF-fixdate) formatted once a second
- * instead of once per answer: libevent adds its own only to an answer
- * without one, and its gmtime and printf were 6 % of the instructions of
- * serving the page (docs/PERFORMANCE.md "Login page").  NULL (libevent
- * then adds it) if the clock cannot be formatted.
- */
-static const char *
-http_date(void)
-{
-	static char d[48];
-	static time_t at = -1;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (now != at) {
-		at = -1;
-		if (gmtime_r(&now, &tm) != NULL &&
-		    evutil_date_rfc1123(d, sizeof(d), &tm) < (int)sizeof(d))
-			at = now;
-	}
-	return at == now ? d : NULL;
-}
-
 /* The page's language for this request (Accept-Language, web_strings.c). */
 static const char *
 req_lang(struct reqctx *rc)
@@ -192,7 +166,7 @@ reply(struct reqctx *rc, int status, const char *type, struct evbuffer *b,
     const char *cache)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(rc->req);
-	const char *phrase = "Error", *date;
+	const char *phrase = "Error";
 	struct web_view v;
 
 	if (!http_tx_settle(rc, status)) {
@@ -214,8 +188,6 @@ reply(struct reqctx *rc, int status, const char *type, struct evbuffer *b,
 	if (type)
 		evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", cache ? cache : "no-store");
-	if ((date = http_date()) != NULL)
-		evhttp_add_header(h, "Date", date);
 	log_debug("web: %s %s -> %d client=%s trace=%s",
 	    evhttp_request_get_command(rc->req) == EVHTTP_REQ_GET ? "GET" :
 	    "POST", evhttp_request_get_uri(rc->req), status, rc->client,
