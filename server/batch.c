@@ -19,6 +19,11 @@
  * the turn's transaction (store_tx_begin nests), so a 5xx still undoes
  * only that request's writes.
  *
+ * Reads made outside that transaction (status long-polls, key lookups)
+ * share one read snapshot per turn the same way (store.h
+ * store_read_batching): the first opens it, the end of the turn closes
+ * it, a write ends it before it runs.
+ *
  * The end of the turn is an event made active when the transaction opens:
  * libevent runs the active events of one priority in order, including
  * those activated meanwhile, so it runs after every callback of the epoll
@@ -48,18 +53,32 @@ turn_end(evutil_socket_t fd, short what, void *arg)
 	batch_flush(arg);
 }
 
+/* A read batch opened (store.h store_read_batching): end it with the
+ * turn. */
+static void
+reads_opened(void *arg)
+{
+	struct srv *s = arg;
+
+	event_active(s->batch.end, EV_TIMEOUT, 0);
+}
+
 int
 batch_init(struct srv *s)
 {
 	s->batch.end = event_new(s->base, -1, 0, turn_end, s);
 	s->batch.tail = &s->batch.held;
-	return s->batch.end != NULL ? STK_OK : STK_E_NOMEM;
+	if (s->batch.end == NULL)
+		return STK_E_NOMEM;
+	store_read_batching(s->store, reads_opened, s);
+	return STK_OK;
 }
 
 void
 batch_free(struct srv *s)
 {
 	batch_flush(s);
+	store_read_batching(s->store, NULL, NULL);
 	if (s->m.group_commits > 0)
 		log_info("store: %lu group commits, %lu answers held for "
 		    "them", s->m.group_commits, s->m.held_answers);
@@ -179,6 +198,7 @@ batch_flush(struct srv *s)
 			    s->batch.held ? "answering its requests 500" :
 			    "no answer was waiting for it");
 	}
+	store_read_end(s->store);
 	rc = s->batch.held;
 	s->batch.held = NULL;
 	s->batch.tail = &s->batch.held;

@@ -55,6 +55,18 @@ struct store_tx {
 };
 int store_tx_begin(struct store *st, struct store_tx *tx);
 int store_tx_end(struct store *st, struct store_tx *tx, bool commit);
+/*
+ * Read batches, for an event loop: with opened set, a query that only
+ * reads, made while no transaction is open, opens a read transaction
+ * and calls opened(arg); the reads after it share its snapshot (and one
+ * WAL read lock) until the owner calls store_read_end - at the end of
+ * its loop turn, or before it waits.  Anything that may write ends the
+ * batch first, so writes behave as without it.  NULL (the default)
+ * turns batching off; store_read_end is then a no-op.
+ */
+void store_read_batching(struct store *st, void (*opened)(void *),
+    void *arg);
+int store_read_end(struct store *st);
 /* Rows inserted, updated or deleted through this handle so far (rolled
  * back ones included): equal before and after a stretch of calls means
  * that stretch changed nothing. */

@@ -191,7 +191,7 @@ exec1(struct store *st, const char *sql, const char *p, int *changes)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = sqldb_prep(&st->d, &s, "prepare", sql, "t", p)) == STK_OK &&
+	if ((rc = prep_text(st, sql, p, &s)) == STK_OK &&
 	    (rc = step_done(st, s)) == STK_OK && changes)
 		*changes = sqlite3_changes(st->d.db);
 	sqlite3_finalize(s);
@@ -303,7 +303,7 @@ exists(struct store *st, const char *sql, const char *p, bool *found)
 	int rc;
 
 	*found = false;
-	if ((rc = sqldb_prep(&st->d, &s, "prepare", sql, "t", p)) != STK_OK)
+	if ((rc = prep_text(st, sql, p, &s)) != STK_OK)
 		return rc;
 	rc = sqlite3_step(s);
 	*found = rc == SQLITE_ROW;

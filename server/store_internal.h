@@ -10,9 +10,13 @@
 #ifndef STKAUTH_STORE_INTERNAL_H
 #define STKAUTH_STORE_INTERNAL_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
+#include "err.h"
 #include "sqldb.h"
+#include "store.h"
 
 /*
  * The statements store_sqlite.c keeps prepared (cprep): open addressing
@@ -30,6 +34,10 @@ struct store_stmt_slot {
 struct store {
 	struct sqldb d;		/* d.db the connection; who "store" */
 	struct store_stmt_slot stmts[STORE_STMT_SLOTS];
+	/* store_read_batching */
+	void (*read_opened)(void *);
+	void *read_arg;
+	bool read_open;		/* a read batch's BEGIN is open */
 };
 
 /*
@@ -43,16 +51,34 @@ dberr(struct store *st, const char *what)
 	return sqldb_fail(&st->d, what);
 }
 
+/* exec and the prep helpers may write: each ends a read batch first
+ * (store_sqlite.c "Read batches"). */
 static inline int
 exec(struct store *st, const char *sql)
 {
-	return sqldb_exec(&st->d, sql);
+	int rc = store_read_end(st);
+
+	return rc == STK_OK ? sqldb_exec(&st->d, sql) : rc;
 }
 
 static inline int
 prep(struct store *st, const char *sql, sqlite3_stmt **stmt)
 {
-	return sqldb_prep(&st->d, stmt, "prepare", sql, NULL);
+	int rc = store_read_end(st);
+
+	return rc == STK_OK ? sqldb_prep(&st->d, stmt, "prepare", sql,
+	    NULL) : rc;
+}
+
+/* prep with one text parameter bound. */
+static inline int
+prep_text(struct store *st, const char *sql, const char *p,
+    sqlite3_stmt **stmt)
+{
+	int rc = store_read_end(st);
+
+	return rc == STK_OK ? sqldb_prep(&st->d, stmt, "prepare", sql,
+	    "t", p) : rc;
 }
 
 /* Step a statement that returns no rows; maps constraint failures. */

@@ -113,7 +113,7 @@ _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
 /*
  * Statements are prepared once and kept on the connection: parsing and
  * planning cost more than running most of these (a fifth of the
- * server's CPU per login, docs/PERFORMANCE.md "Server").  cprep finds
+ * server's CPU per login, docs/PERFORMANCE.md "Server").  stmt_get finds
  * the statement of a SQL literal in st->stmts by the literal's address
  * (store_internal.h) or prepares it there; crel resets it and clears its
  * bindings instead of finalizing it, so it holds no lock and no read
@@ -122,7 +122,7 @@ _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION,
  * for store_close.  sql must be a string literal.
  */
 static int
-cprep(struct store *st, const char *sql, sqlite3_stmt **stmt)
+stmt_get(struct store *st, const char *sql, sqlite3_stmt **stmt)
 {
 	size_t i = ((uintptr_t)sql >> 3) % STORE_STMT_SLOTS;
 
@@ -167,9 +167,73 @@ cexec(struct store *st, const char *sql)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = cprep(st, sql, &s)) == STK_OK)
+	if ((rc = stmt_get(st, sql, &s)) == STK_OK)
 		rc = step_done(st, s);
 	crel(s);
+	return rc;
+}
+
+/*
+ * Read batches (store.h store_read_batching).  A query that only reads,
+ * run while no transaction is open, opens a deferred one ("BEGIN": the
+ * read snapshot is taken by the query itself) and tells the owner, who
+ * ends it with store_read_end; the queries after it ride the same
+ * snapshot instead of each taking and dropping the WAL read lock (two
+ * fcntl calls and a look at the shared WAL index each).
+ *
+ * A write never runs inside one: SQLite would have to upgrade the read
+ * snapshot to the write lock, which fails (SQLITE_BUSY_SNAPSHOT, no
+ * retry helps) when another connection committed since the snapshot.
+ * So every path that may write ends the read batch first: a statement
+ * that is not read-only (cprep), store_tx_begin, and the generic
+ * helpers of store_internal.h.
+ */
+static const char sql_read_begin[] = "BEGIN";
+
+void
+store_read_batching(struct store *st, void (*opened)(void *), void *arg)
+{
+	st->read_opened = opened;
+	st->read_arg = arg;
+}
+
+int
+store_read_end(struct store *st)
+{
+	if (!st->read_open)
+		return STK_OK;
+	st->read_open = false;
+	/* a failed statement may have rolled it back already */
+	if (sqlite3_get_autocommit(st->d.db))
+		return STK_OK;
+	return cexec(st, "COMMIT");
+}
+
+static int
+read_guard(struct store *st, sqlite3_stmt *stmt)
+{
+	int rc;
+
+	if (!sqlite3_stmt_readonly(stmt))
+		return store_read_end(st);
+	if (st->read_opened == NULL || st->read_open ||
+	    !sqlite3_get_autocommit(st->d.db))
+		return STK_OK;
+	if ((rc = cexec(st, sql_read_begin)) != STK_OK)
+		return rc;
+	st->read_open = true;
+	st->read_opened(st->read_arg);
+	return STK_OK;
+}
+
+/* A kept statement for sql (stmt_get), after read_guard. */
+static int
+cprep(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	int rc = stmt_get(st, sql, stmt);
+
+	if (rc == STK_OK && (rc = read_guard(st, *stmt)) != STK_OK)
+		crel(*stmt);
 	return rc;
 }
 
@@ -185,8 +249,10 @@ store_tx_begin(struct store *st, struct store_tx *tx)
 {
 	int rc;
 
-	tx->outer = sqlite3_get_autocommit(st->d.db) != 0;
 	tx->open = false;
+	if ((rc = store_read_end(st)) != STK_OK)
+		return rc;
+	tx->outer = sqlite3_get_autocommit(st->d.db) != 0;
 	rc = cexec(st, tx->outer ? "BEGIN IMMEDIATE" : "SAVEPOINT store_tx");
 	if (rc == STK_OK)
 		tx->open = true;

@@ -2,8 +2,9 @@
  * test_server_store.c - the SQLite store (server/store.h): migrations,
  * parties and hashed secrets, accounts, the session compare-and-set,
  * job leases (claim, visibility timeout, re-claim, idempotent claims and
- * steps), result idempotency, rate windows, lockout.  Each test works on
- * a fresh database in a temporary directory; the clock is passed in.
+ * steps), result idempotency, rate windows, lockout, read batches.  Each
+ * test works on a fresh database in a temporary directory; the clock is
+ * passed in.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -496,6 +497,76 @@ test_audit(void **state)
 	assert_int_equal(n, 2);
 }
 
+static void
+count_open(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Read batches (store.h store_read_batching): the reads share one
+ * snapshot until store_read_end, and a write - bare or in a store_tx -
+ * succeeds although another connection committed since that snapshot
+ * (inside the read transaction SQLite would answer SQLITE_BUSY_SNAPSHOT). */
+static void
+test_read_batch(void **state)
+{
+	struct store_fx *f = *state;
+	struct store *other;
+	struct store_tx tx;
+	int64_t n0 = -1, n = -1;
+	int opened = 0;
+
+	assert_int_equal(store_open(f->path, &other), STK_OK);
+	store_read_batching(f->st, count_open, &opened);
+	assert_int_equal(store_audit_count(f->st, NULL, &n0), STK_OK);
+	assert_int_equal(opened, 1);
+	assert_int_equal(store_audit(other, 1, NULL, NULL, "elsewhere", NULL,
+	    NULL, NULL), STK_OK);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(n, n0);	/* the batch's snapshot */
+	assert_int_equal(opened, 1);
+
+	/* a bare write ends the batch first */
+	assert_int_equal(store_audit(f->st, 2, NULL, NULL, "here", NULL, NULL,
+	    NULL), STK_OK);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(n, n0 + 2);
+	assert_int_equal(opened, 2);
+
+	/* so does a transaction: BEGIN IMMEDIATE, not a savepoint */
+	assert_int_equal(store_audit(other, 3, NULL, NULL, "elsewhere", NULL,
+	    NULL, NULL), STK_OK);
+	assert_int_equal(store_tx_begin(f->st, &tx), STK_OK);
+	assert_true(tx.outer);
+	assert_int_equal(store_audit(f->st, 4, NULL, NULL, "here", NULL, NULL,
+	    NULL), STK_OK);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(n, n0 + 4);
+	assert_int_equal(opened, 2);	/* reads inside a tx open none */
+	assert_int_equal(store_tx_end(f->st, &tx, true), STK_OK);
+
+	/* store_read_end: the next read sees the other's commit */
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(opened, 3);
+	assert_int_equal(store_audit(other, 5, NULL, NULL, "elsewhere", NULL,
+	    NULL, NULL), STK_OK);
+	assert_int_equal(store_read_end(f->st), STK_OK);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(n, n0 + 5);
+	assert_int_equal(opened, 4);
+
+	/* off: no batch, every read sees the latest commit */
+	assert_int_equal(store_read_end(f->st), STK_OK);
+	store_read_batching(f->st, NULL, NULL);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(store_audit(other, 6, NULL, NULL, "elsewhere", NULL,
+	    NULL, NULL), STK_OK);
+	assert_int_equal(store_audit_count(f->st, NULL, &n), STK_OK);
+	assert_int_equal(n, n0 + 6);
+	assert_int_equal(opened, 4);
+	store_close(other);
+}
+
 int
 main(void)
 {
@@ -513,6 +584,7 @@ main(void)
 		STORE_FX_TEST(test_rate_windows, setup),
 		STORE_FX_TEST(test_audit, setup),
 		STORE_FX_TEST(test_tx_nesting_and_verifying, setup),
+		STORE_FX_TEST(test_read_batch, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
