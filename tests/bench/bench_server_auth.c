@@ -69,6 +69,7 @@ struct run {
 	unsigned nconns;
 	struct evhttp_connection **pollc;	/* of struct conns */
 	size_t *order;		/* session indices sorted by id */
+	unsigned naccounts;	/* the sessions' accounts: u000000... */
 	size_t errors;
 };
 
@@ -114,14 +115,14 @@ started(void *arg, int status, json_t *body)
 }
 
 static double
-stage_start(struct run *r, unsigned naccounts)
+stage_start(struct run *r)
 {
 	char body[160];
 
 	for (size_t i = 0; i < r->n; i++) {
 		struct sess *s = &r->s[i];
 
-		sb_account((unsigned)(i % naccounts), s->name, s->msisdn,
+		sb_account((unsigned)(i % r->naccounts), s->name, s->msisdn,
 		    s->iccid);
 		snprintf(body, sizeof(body), "{\"account\":\"%s\","
 		    "\"serviceName\":\"Bench Bank login\"}", s->name);
@@ -411,14 +412,17 @@ struct figures {
 	double p50, p99, max;	/* ms */
 	double cpu_ms;		/* server CPU per completed auth */
 	double cpu_us[5];	/* the same per stage, microseconds */
+	double client_us[5];	/* this process's CPU per stage, per auth */
 };
 
 /* A round's state; its connections are cs's. */
 static void
-run_init(struct run *r, struct sb_fixture *f, struct conns *cs)
+run_init(struct run *r, struct sb_fixture *f, struct conns *cs,
+    unsigned naccounts)
 {
 	memset(r, 0, sizeof(*r));
 	r->f = f;
+	r->naccounts = naccounts;
 	r->n = cs->n;
 	r->nconns = cs->nconns;
 	r->h.base = cs->base;
@@ -441,32 +445,44 @@ run_free(struct run *r)
 }
 
 static void
+print_stage_cpu(const char *who, const double us[5])
+{
+	printf("        %s CPU us/auth by stage: start %.0f, claim %.0f, "
+	    "(sign %.0f), poll %.0f, result %.0f\n", who, us[0], us[1],
+	    us[2], us[3], us[4]);
+}
+
+static void
 round_run(struct sb_fixture *f, struct conns *cs, unsigned naccounts,
     struct figures *fg)
 {
 	struct run r;
 	size_t n = cs->n;
-	double *lat, cpu[6];
+	double *lat, cpu[6], client[6];
+	double (*const stage[5])(struct run *) = {
+		stage_start, stage_claim, stage_sign, stage_poll, stage_result
+	};
 
-	run_init(&r, f, cs);
+	run_init(&r, f, cs, naccounts);
 
+	/* the server's CPU and ours (the load generator: both share the
+	 * machine's cores) around each stage */
 	cpu[0] = sb_proc_cpu(f->pid);
-	fg->t[0] = stage_start(&r, naccounts);
-	cpu[1] = sb_proc_cpu(f->pid);
-	fg->t[1] = stage_claim(&r);
-	cpu[2] = sb_proc_cpu(f->pid);
-	fg->t[2] = stage_sign(&r);
-	cpu[3] = sb_proc_cpu(f->pid);
-	fg->t[3] = stage_poll(&r);
-	cpu[4] = sb_proc_cpu(f->pid);
-	fg->t[4] = stage_result(&r);
-	cpu[5] = sb_proc_cpu(f->pid);
+	client[0] = sb_proc_cpu(getpid());
+	for (int i = 0; i < 5; i++) {
+		fg->t[i] = stage[i](&r);
+		cpu[i + 1] = sb_proc_cpu(f->pid);
+		client[i + 1] = sb_proc_cpu(getpid());
+	}
 	if (r.polls_done != n || r.errors || r.h.failed)
 		sb_die("%zu of %zu long-polls ended OK (%zu errors, %zu "
 		    "failed requests; server log %s)", r.polls_done - r.errors,
 		    n, r.errors, r.h.failed, f->log);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
 		fg->cpu_us[i] = (cpu[i + 1] - cpu[i]) * 1e6 / (double)n;
+		fg->client_us[i] = (client[i + 1] - client[i]) * 1e6 /
+		    (double)n;
+	}
 	fg->cpu_ms = (cpu[5] - cpu[0] - (cpu[3] - cpu[2])) * 1000 /
 	    (double)n;
 	fg->auth_s = (double)n / (fg->t[0] + fg->t[1] + fg->t[3] + fg->t[4]);
@@ -495,8 +511,8 @@ latency_alone(struct sb_fixture *f, unsigned samples, unsigned naccounts,
 		sb_die("no memory");
 	conns_init(&cs, f->port, 1, 1);
 	for (unsigned k = 0; k < samples; k++) {
-		run_init(&r, f, &cs);
-		stage_start(&r, naccounts);
+		run_init(&r, f, &cs, naccounts);
+		stage_start(&r);
 		stage_claim(&r);
 		stage_sign(&r);
 		stage_poll(&r);
@@ -570,11 +586,10 @@ main(int argc, char **argv)
 		    "%-7.2f %-7.2f %-7.2f %.3f\n", i + 1, fg.t[0], fg.t[1],
 		    fg.t[2], fg.t[3], fg.t[4], fg.auth_s, fg.p50, fg.p99,
 		    fg.max, fg.cpu_ms);
-		if (getenv("SB_VERBOSE"))
-			printf("        server CPU us/auth by stage: start %.0f, "
-			    "claim %.0f, (sign %.0f), poll %.0f, result %.0f\n",
-			    fg.cpu_us[0], fg.cpu_us[1], fg.cpu_us[2],
-			    fg.cpu_us[3], fg.cpu_us[4]);
+		if (getenv("SB_VERBOSE")) {
+			print_stage_cpu("server", fg.cpu_us);
+			print_stage_cpu("client", fg.client_us);
+		}
 		if (fg.auth_s > best.auth_s)
 			best = fg;
 	}
