@@ -56,7 +56,8 @@ SERVER_WEB_SRCS = server/web.c server/web_config.c server/web_form.c \
                   server/web_assets.c server/web_strings.c server/captcha.c
 SERVER_CORE_SRCS = server/result.c server/ticket.c server/config.c \
                    server/store_admin.c server/password.c \
-                   server/store_sqlite.c server/json.c server/certsrc.c \
+                   server/store_sqlite.c server/store_ckpt.c \
+                   server/json.c server/certsrc.c \
                    server/verify.c server/http.c server/batch.c server/api.c \
                    server/bridge.c \
                    $(SERVER_WEB_SRCS) $(COMMON_SQLDB_SRCS)

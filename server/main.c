@@ -344,6 +344,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* WAL checkpoints (a copy and two fdatasync) off the event loop */
+	if (store_checkpoints_offload(s.store) != STK_OK)
+		goto out;
 	/*
 	 * Keep freed memory instead of handing it back at once: glibc's
 	 * default trims the heap top above 128 KB, and the brk() and TLB

@@ -67,6 +67,15 @@ int store_tx_end(struct store *st, struct store_tx *tx, bool commit);
 void store_read_batching(struct store *st, void (*opened)(void *),
     void *arg);
 int store_read_end(struct store *st);
+/*
+ * WAL checkpoints off the caller's thread (store_ckpt.c): this handle no
+ * longer checkpoints inside its commits; a thread of the store's, with a
+ * connection of its own, does when the WAL passes 1,000 pages.  Until
+ * store_close.  Stats: checkpoints run, and failed (each logged).
+ */
+int store_checkpoints_offload(struct store *st);
+void store_checkpoint_stats(struct store *st, uint64_t *runs,
+    uint64_t *failures);
 /* Rows inserted, updated or deleted through this handle so far (rolled
  * back ones included): equal before and after a stretch of calls means
  * that stretch changed nothing. */

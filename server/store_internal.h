@@ -38,6 +38,11 @@ struct store {
 	void (*read_opened)(void *);
 	void *read_arg;
 	bool read_open;		/* a read batch's BEGIN is open */
+	/* store_checkpoints_offload (store_ckpt.c); store_close stops it
+	 * through ckpt_stop, so that the admin CLI, which links the store
+	 * but never offloads, needs no thread code */
+	struct store_ckpt *ckpt;
+	void (*ckpt_stop)(struct store *st);
 };
 
 /*

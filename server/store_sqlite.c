@@ -385,6 +385,8 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	if (st->ckpt_stop)
+		st->ckpt_stop(st);
 	/* the statements cprep kept (and any other left open) */
 	while (st->d.db && (s = sqlite3_next_stmt(st->d.db, NULL)) != NULL)
 		sqlite3_finalize(s);

@@ -2,9 +2,9 @@
  * test_server_store.c - the SQLite store (server/store.h): migrations,
  * parties and hashed secrets, accounts, the session compare-and-set,
  * job leases (claim, visibility timeout, re-claim, idempotent claims and
- * steps), result idempotency, rate windows, lockout, read batches.  Each
- * test works on a fresh database in a temporary directory; the clock is
- * passed in.
+ * steps), result idempotency, rate windows, lockout, read batches, the
+ * checkpoint thread.  Each test works on a fresh database in a temporary
+ * directory; the clock is passed in.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
@@ -567,6 +568,38 @@ test_read_batch(void **state)
 	store_close(other);
 }
 
+/* store_checkpoints_offload: a commit that takes the WAL past 1,000
+ * pages wakes the checkpoint thread, which checkpoints without failing;
+ * store_close stops it (the sanitizer build checks that nothing leaks). */
+static void
+test_checkpoint_thread(void **state)
+{
+	struct store_fx *f = *state;
+	struct store_tx tx;
+	uint64_t runs = 1, failed = 1;
+	char reason[3000];
+	int64_t n = 0;
+
+	store_checkpoint_stats(f->st, &runs, &failed);
+	assert_true(runs == 0 && failed == 0);	/* not offloaded yet */
+	assert_int_equal(store_checkpoints_offload(f->st), STK_OK);
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	assert_int_equal(store_tx_begin(f->st, &tx), STK_OK);
+	for (int i = 0; i < 1200; i++)	/* a page or so each */
+		assert_int_equal(store_audit(f->st, i, NULL, NULL, "big", NULL,
+		    reason, NULL), STK_OK);
+	assert_int_equal(store_tx_end(f->st, &tx, true), STK_OK);
+	for (int i = 0; i < 500 && runs == 0; i++) {	/* at most 5 s */
+		usleep(10000);
+		store_checkpoint_stats(f->st, &runs, &failed);
+	}
+	assert_true(runs >= 1);
+	assert_int_equal(failed, 0);
+	assert_int_equal(store_audit_count(f->st, "big", &n), STK_OK);
+	assert_int_equal(n, 1200);
+}
+
 int
 main(void)
 {
@@ -585,6 +618,7 @@ main(void)
 		STORE_FX_TEST(test_audit, setup),
 		STORE_FX_TEST(test_tx_nesting_and_verifying, setup),
 		STORE_FX_TEST(test_read_batch, setup),
+		STORE_FX_TEST(test_checkpoint_thread, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
