@@ -59,7 +59,32 @@ stk_log_level_name(enum stk_log_level level)
 static pid_t log_pid;
 static pthread_once_t log_pid_once = PTHREAD_ONCE_INIT;
 
-static void forget_pid(void) { log_pid = 0; }
+/*
+ * Held lines (stk_log_hold): the holding thread's own buffer.  Lines of
+ * level info and debug wait in it for stk_log_flush, which writes them
+ * with one call; a warning or an error writes the held lines and itself
+ * at once, so nothing of weight waits and the order is kept.
+ */
+#define HOLD_SIZE 16384
+
+struct log_hold {
+	void (*held)(void *);	/* told when a line enters an empty buffer */
+	void *arg;
+	size_t len;
+	char buf[HOLD_SIZE];
+};
+
+static __thread struct log_hold *log_hold;
+
+static void forget_held(void);
+
+static void
+forget_pid(void)
+{
+	log_pid = 0;
+	forget_held();
+}
+
 static void watch_fork(void) { pthread_atfork(NULL, NULL, forget_pid); }
 
 static long
@@ -71,6 +96,70 @@ pid_now(void)
 	return (long)log_pid;
 }
 
+static void
+out_write(const char *p, size_t n)
+{
+	FILE *out = log_stream != NULL ? log_stream : stderr;
+
+	fwrite(p, 1, n, out);
+	fflush(out);
+}
+
+void
+stk_log_flush(void)
+{
+	struct log_hold *h = log_hold;
+
+	if (h == NULL || h->len == 0)
+		return;
+	out_write(h->buf, h->len);
+	h->len = 0;
+}
+
+void
+stk_log_hold(void (*held)(void *), void *arg)
+{
+	stk_log_flush();
+	if (held == NULL) {
+		free(log_hold);
+		log_hold = NULL;
+		return;
+	}
+	pthread_once(&log_pid_once, watch_fork);
+	if (log_hold == NULL && (log_hold = calloc(1, sizeof(*log_hold))) ==
+	    NULL)
+		return;		/* no memory: lines are written at once */
+	log_hold->held = held;
+	log_hold->arg = arg;
+}
+
+/* A child made by fork() holds nothing: its parent writes those lines. */
+static void
+forget_held(void)
+{
+	free(log_hold);
+	log_hold = NULL;
+}
+
+/* One whole line: held, or written with the lines held before it. */
+static void
+emit(enum stk_log_level level, const char *line, size_t n)
+{
+	struct log_hold *h = log_hold;
+
+	if (h == NULL || level < STK_LOG_INFO || n > HOLD_SIZE) {
+		stk_log_flush();
+		out_write(line, n);
+		return;
+	}
+	if (h->len + n > HOLD_SIZE)
+		stk_log_flush();
+	memcpy(h->buf + h->len, line, n);
+	h->len += n;
+	if (h->len == n)
+		h->held(h->arg);
+}
+
 /*
  * One line is formatted whole, then written with one call: on the
  * unbuffered stderr that is one write() per line (it was three), and the
@@ -80,7 +169,6 @@ pid_now(void)
 void
 stk_vlog(enum stk_log_level level, const char *fmt, va_list ap)
 {
-	FILE *out = log_stream != NULL ? log_stream : stderr;
 	struct timeval tv;
 	struct tm tm;
 	char stamp[32], buf[1024], *line = buf;
@@ -111,8 +199,7 @@ stk_vlog(enum stk_log_level level, const char *fmt, va_list ap)
 	if (len < 0)
 		len = 0;
 	line[head + len] = '\n';
-	fwrite(line, 1, (size_t)head + len + 1, out);
-	fflush(out);
+	emit(level, line, (size_t)head + len + 1);
 	if (line != buf)
 		free(line);
 }

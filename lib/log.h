@@ -29,6 +29,19 @@ void stk_log_set_stream(FILE *f);
 int stk_log_level_parse(const char *name);
 const char *stk_log_level_name(enum stk_log_level level);
 
+/*
+ * Hold the calling thread's info and debug lines until stk_log_flush (an
+ * event loop flushes once per turn: one write for many lines).  held(arg)
+ * is called, on this thread, when a line enters the empty buffer, so the
+ * owner can schedule the flush.  A warning or an error, a full buffer
+ * (16 KiB) and stk_log_hold(NULL, NULL) write the held lines at once;
+ * other threads are not affected, and a child made by fork() drops the
+ * held lines (its parent writes them).  Lines held when the process
+ * dies abnormally are lost.
+ */
+void stk_log_hold(void (*held)(void *), void *arg);
+void stk_log_flush(void);
+
 void stk_log(enum stk_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void stk_vlog(enum stk_log_level level, const char *fmt, va_list ap);

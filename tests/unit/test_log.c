@@ -1,7 +1,7 @@
 /*
  * test_log.c - lib/log.h: the line format, the level filter, a line
- * longer than the formatting buffer kept whole, and the process id
- * asked again in a child made by fork().
+ * longer than the formatting buffer kept whole, the process id asked
+ * again in a child made by fork(), and lines held until a flush.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -119,6 +120,88 @@ test_pid_after_fork(void **state)
 	fclose(f);
 }
 
+static void
+count_held(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static void *
+log_from_thread(void *arg)
+{
+	(void)arg;
+	log_info("from another thread");
+	return NULL;
+}
+
+/* The number of bytes written to f so far. */
+static long
+written(FILE *f)
+{
+	fflush(f);
+	return ftell(f);
+}
+
+/* stk_log_hold: info lines wait for stk_log_flush and leave in one
+ * write, in order; a warning takes the held lines with it; other
+ * threads and a forked child do not hold (the child drops its copy). */
+static void
+test_hold_and_flush(void **state)
+{
+	FILE *f = tmpfile();
+	char *text;
+	const char *a, *b, *c, *d, *t;
+	pthread_t th;
+	pid_t child;
+	int held = 0, status;
+
+	(void)state;
+	assert_non_null(f);
+	stk_log_init("tlog", STK_LOG_INFO);
+	stk_log_set_stream(f);
+	stk_log_hold(count_held, &held);
+	log_info("one");
+	log_info("two");
+	log_debug("not at this level");
+	assert_int_equal(written(f), 0);
+	assert_int_equal(held, 1);	/* once, for the first line */
+
+	assert_int_equal(pthread_create(&th, NULL, log_from_thread, NULL), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(written(f) > 0);	/* that thread does not hold */
+
+	if ((child = fork()) == 0) {
+		stk_log_flush();	/* dropped: the parent writes them */
+		fflush(f);
+		_exit(0);
+	}
+	assert_true(child > 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+
+	stk_log_flush();
+	log_info("three");
+	assert_int_equal(held, 2);
+	log_warn("four");		/* three and four at once */
+	log_info("five");
+	stk_log_hold(NULL, NULL);	/* five written, holding ends */
+	log_info("six");
+	stk_log_set_stream(NULL);
+	text = slurp(f);
+	t = strstr(text, "info: from another thread\n");
+	a = strstr(text, "info: one\n");
+	b = strstr(text, "info: two\n");
+	c = strstr(text, "info: three\n");
+	d = strstr(text, "warn: four\n");
+	assert_true(t && a && b && c && d);
+	assert_true(t < a && a < b && b < c && c < d);
+	assert_non_null(strstr(d, "info: five\n"));
+	assert_non_null(strstr(d, "info: six\n"));
+	assert_null(strstr(b + 1, "info: one\n"));	/* the child's copy */
+	assert_null(strstr(text, "not at this level"));
+	free(text);
+	fclose(f);
+}
+
 int
 main(void)
 {
@@ -126,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_format_and_levels),
 		cmocka_unit_test(test_long_line_whole),
 		cmocka_unit_test(test_pid_after_fork),
+		cmocka_unit_test(test_hold_and_flush),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
