@@ -362,18 +362,19 @@ metrics_store(struct srv *s, struct evbuffer *b)
 {
 	static const char *const sess[] = { "RUNNING", "VERIFYING" };
 	int64_t ns[2], nj[4];
-	uint64_t ckpt_runs, ckpt_failed;
+	uint64_t ckpt[2], ckpt_failed;
 
-	store_checkpoint_stats(s->store, &ckpt_runs, &ckpt_failed);
+	store_checkpoint_stats(s->store, ckpt, &ckpt_failed);
 	evbuffer_add_printf(b, "# HELP stkauth_store_checkpoints_total WAL "
-	    "checkpoints run by the store's checkpoint thread.\n"
-	    "# TYPE stkauth_store_checkpoints_total counter\n"
-	    "stkauth_store_checkpoints_total %" PRIu64 "\n"
+	    "checkpoints: the copy on the store's thread, the finish on the "
+	    "loop.\n# TYPE stkauth_store_checkpoints_total counter\n"
+	    "stkauth_store_checkpoints_total{part=\"copy\"} %" PRIu64 "\n"
+	    "stkauth_store_checkpoints_total{part=\"finish\"} %" PRIu64 "\n"
 	    "# HELP stkauth_store_checkpoint_failures_total Those that "
 	    "failed (logged).\n"
 	    "# TYPE stkauth_store_checkpoint_failures_total counter\n"
 	    "stkauth_store_checkpoint_failures_total %" PRIu64 "\n",
-	    ckpt_runs, ckpt_failed);
+	    ckpt[STORE_CKPT_COPY], ckpt[STORE_CKPT_FINISH], ckpt_failed);
 	if (store_open_counts(s->store, ns, nj) != STK_OK)
 		return;		/* logged; the scrape shows the rest */
 	evbuffer_add_printf(b, "# HELP stkauth_sessions_open Sessions not "

@@ -68,13 +68,16 @@ void store_read_batching(struct store *st, void (*opened)(void *),
     void *arg);
 int store_read_end(struct store *st);
 /*
- * WAL checkpoints off the caller's thread (store_ckpt.c): this handle no
- * longer checkpoints inside its commits; a thread of the store's, with a
- * connection of its own, does when the WAL passes 1,000 pages.  Until
- * store_close.  Stats: checkpoints run, and failed (each logged).
+ * WAL checkpoints mostly off the caller's thread (store_ckpt.c): when the
+ * WAL passes 1,000 pages a thread of the store's, with a connection of
+ * its own, copies them ("copy"); the caller's first commit after that
+ * copies what was committed meanwhile ("finish"), so that its next
+ * write restarts the WAL.  Until store_close.  Stats: the checkpoints
+ * run, by part, and those that failed (each logged).
  */
+enum { STORE_CKPT_COPY = 0, STORE_CKPT_FINISH = 1 };
 int store_checkpoints_offload(struct store *st);
-void store_checkpoint_stats(struct store *st, uint64_t *runs,
+void store_checkpoint_stats(struct store *st, uint64_t runs[2],
     uint64_t *failures);
 /* Rows inserted, updated or deleted through this handle so far (rolled
  * back ones included): equal before and after a stretch of calls means

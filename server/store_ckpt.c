@@ -1,22 +1,33 @@
 /*
- * store_ckpt.c - WAL checkpoints on a thread of their own (store.h
+ * store_ckpt.c - WAL checkpoints mostly off the event loop (store.h
  * store_checkpoints_offload).
  *
  * Why: SQLite checkpoints from the connection whose commit took the WAL
  * past 1,000 pages, inside that commit - on the server's event loop,
- * where the copy of the WAL into the database file (a pwrite per page)
- * and its two fdatasync calls were 6 % of the loop's CPU under the
+ * where copying the WAL into the database file (a pread and a pwrite per
+ * page) and its two fdatasync calls were 6 % of the loop's CPU under the
  * authentication benchmark and a wait on the disk for every client
- * (docs/PERFORMANCE.md "Server").  Here the loop's connection no longer
- * checkpoints: its WAL hook, called after each commit with the WAL's
- * size in pages, wakes this thread, which checkpoints from a connection
- * of its own.
+ * (docs/PERFORMANCE.md "Server").
  *
- * The checkpoints are PASSIVE, as SQLite's own automatic ones: they copy
- * what no reader still needs and never wait for a lock, so the loop's
- * writers and readers never wait for them either.  The WAL is restarted
- * from its beginning by the next writer once a checkpoint has copied all
- * of it, exactly as before.
+ * How, in two parts, because of when SQLite restarts the WAL: the next
+ * writer starts writing it from its beginning again only if, when that
+ * writer's transaction began, every frame was already copied.  A thread
+ * alone never gets there under load - the loop commits again while it
+ * copies - and the WAL (and the time every read spends looking through
+ * its index) would grow without end.  So:
+ *
+ *   copy    the loop's WAL hook, called after each commit with the WAL's
+ *           size in pages, wakes this file's thread when the WAL passes
+ *           1,000 pages; it copies them from a connection of its own
+ *           (the bulk of the work);
+ *   finish  if the WAL did not start over after the copy (a commit or
+ *           a reader came in between), the first commit after the copy
+ *           checkpoints again inline, on the loop, as SQLite would have:
+ *           only the frames committed meanwhile are left to copy, and
+ *           the loop's next write transaction restarts the WAL.
+ *
+ * Both are PASSIVE, as SQLite's own automatic checkpoints: they copy
+ * what no reader still needs and never wait for a lock.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,12 +46,37 @@ struct store_ckpt {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool wanted;		/* the WAL passed CKPT_PAGES since the last run */
+	bool wanted;		/* copy: the hook asked for one */
+	bool busy;		/* copy: running */
+	bool copied;		/* copy done, the finish not yet */
 	bool stop;
 	sqlite3 *db;		/* the thread's own connection */
 	/* under mu: store_checkpoint_stats */
-	uint64_t runs, failures;
+	uint64_t runs[2], failures;
 };
+
+/* One PASSIVE checkpoint of db; false (logged) if it failed.  BUSY is
+ * not a failure: another connection is checkpointing. */
+static bool
+checkpoint(sqlite3 *db, const char *what)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY)
+		return true;
+	log_warn("store: checkpoint (%s) failed: %s", what,
+	    sqlite3_errmsg(db));
+	return false;
+}
+
+static void
+count(struct store_ckpt *c, int part, bool ok)
+{
+	c->runs[part]++;
+	if (!ok)
+		c->failures++;
+}
 
 static void *
 ckpt_main(void *arg)
@@ -49,23 +85,20 @@ ckpt_main(void *arg)
 
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		int rc;
+		bool ok;
 
 		while (!c->wanted && !c->stop)
 			pthread_cond_wait(&c->cv, &c->mu);
 		if (c->stop)
 			break;
 		c->wanted = false;
+		c->busy = true;
 		pthread_mutex_unlock(&c->mu);
-		rc = sqlite3_wal_checkpoint_v2(c->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			log_warn("store: checkpoint failed: %s",
-			    sqlite3_errmsg(c->db));
+		ok = checkpoint(c->db, "copy");
 		pthread_mutex_lock(&c->mu);
-		c->runs++;
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			c->failures++;
+		c->busy = false;
+		c->copied = true;
+		count(c, STORE_CKPT_COPY, ok);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -76,17 +109,28 @@ static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store_ckpt *c = arg;
+	bool finish = false;
 
-	(void)db;
 	(void)name;
-	if (pages < CKPT_PAGES)
-		return SQLITE_OK;
 	pthread_mutex_lock(&c->mu);
-	if (!c->wanted) {
+	if (pages < CKPT_PAGES) {
+		/* the WAL started over (or is small): nothing to finish */
+		c->copied = false;
+	} else if (c->copied) {
+		c->copied = false;
+		finish = true;
+	} else if (!c->wanted && !c->busy) {
 		c->wanted = true;
 		pthread_cond_signal(&c->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
+	if (finish) {
+		bool ok = checkpoint(db, "finish");
+
+		pthread_mutex_lock(&c->mu);
+		count(c, STORE_CKPT_FINISH, ok);
+		pthread_mutex_unlock(&c->mu);
+	}
 	return SQLITE_OK;
 }
 
@@ -124,8 +168,13 @@ store_checkpoints_offload(struct store *st)
 		return STK_E_INVALID;	/* in memory: nothing to copy */
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return STK_E_NOMEM;
+	/* A connection checkpoints only once it has seen that the database
+	 * is in WAL mode: the pragma makes it look (the mode is the file's,
+	 * set by store_open; this changes nothing). */
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    NULL) != SQLITE_OK) {
 		log_error("store: checkpoint connection: %s",
 		    c->db ? sqlite3_errmsg(c->db) : "cannot open");
 		sqlite3_close_v2(c->db);
@@ -150,15 +199,17 @@ store_checkpoints_offload(struct store *st)
 }
 
 void
-store_checkpoint_stats(struct store *st, uint64_t *runs, uint64_t *failures)
+store_checkpoint_stats(struct store *st, uint64_t runs[2],
+    uint64_t *failures)
 {
 	struct store_ckpt *c = st->ckpt;
 
-	*runs = *failures = 0;
+	runs[0] = runs[1] = *failures = 0;
 	if (c == NULL)
 		return;
 	pthread_mutex_lock(&c->mu);
-	*runs = c->runs;
+	runs[0] = c->runs[0];
+	runs[1] = c->runs[1];
 	*failures = c->failures;
 	pthread_mutex_unlock(&c->mu);
 }

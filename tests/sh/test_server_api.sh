@@ -443,7 +443,7 @@ nok=$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE event = 'sessio
 [ "$nok" -ge 3 ] &&
     grep -q "^stkauth_sessions_completed_total{result=\"OK\"} $nok\$" <<<"$m" &&
     grep -q '^# TYPE stkauth_jobs_claimed_total counter$' <<<"$m" &&
-    grep -q '^stkauth_store_checkpoints_total [0-9][0-9]*$' <<<"$m" &&
+    grep -q '^stkauth_store_checkpoints_total{part="finish"} [0-9][0-9]*$' <<<"$m" &&
     grep -q '^stkauth_store_checkpoint_failures_total 0$' <<<"$m"
 ok $? "/metrics in Prometheus text format counts the OK sessions"
 a=$(sqlite3 "$tmp/server.db" "SELECT count(*) FROM audit WHERE event = 'session-complete' AND result = 'SIGNATURE_INVALID' AND reason LIKE '%password mismatch%'")

@@ -568,36 +568,115 @@ test_read_batch(void **state)
 	store_close(other);
 }
 
+/* The frames in the WAL of the database at path (a connection of the
+ * test's own, whose PASSIVE checkpoint finds nothing left to copy). */
+static int
+wal_frames(const char *path)
+{
+	sqlite3 *db = NULL;
+	int frames = -1, copied = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied), SQLITE_OK);
+	sqlite3_close(db);
+	return frames;
+}
+
+/* Audit rows of a page or so each, in one commit. */
+static void
+fill_pages(struct store *st, int rows)
+{
+	struct store_tx tx;
+	char reason[3000];
+
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	assert_int_equal(store_tx_begin(st, &tx), STK_OK);
+	for (int i = 0; i < rows; i++)
+		assert_int_equal(store_audit(st, i, NULL, NULL, "big", NULL,
+		    reason, NULL), STK_OK);
+	assert_int_equal(store_tx_end(st, &tx, true), STK_OK);
+}
+
+/* Wait (at most 5 s) until the thread's copies reach want. */
+static void
+wait_copies(struct store *st, uint64_t want)
+{
+	uint64_t runs[2] = { 0, 0 }, failed = 0;
+
+	for (int i = 0; i < 500; i++) {
+		store_checkpoint_stats(st, runs, &failed);
+		if (runs[STORE_CKPT_COPY] >= want)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(runs[STORE_CKPT_COPY], want);
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	assert_int_equal(stat(path, &sb), 0);
+	return sb.st_size;
+}
+
 /* store_checkpoints_offload: a commit that takes the WAL past 1,000
- * pages wakes the checkpoint thread, which checkpoints without failing;
- * store_close stops it (the sanitizer build checks that nothing leaks). */
+ * pages wakes the checkpoint thread, which copies them into the database
+ * file (until then it holds only the schema).  A reader holding an old
+ * snapshot keeps the copy from getting anywhere; once it is gone, the
+ * next commit finishes the checkpoint on the caller's thread and the
+ * write after that starts the WAL over.  A copy that got everything
+ * needs no finish.  store_close stops the thread (the sanitizer build
+ * checks that nothing leaks). */
 static void
 test_checkpoint_thread(void **state)
 {
 	struct store_fx *f = *state;
-	struct store_tx tx;
-	uint64_t runs = 1, failed = 1;
-	char reason[3000];
+	uint64_t runs[2] = { 1, 1 }, failed = 1;
+	sqlite3 *reader = NULL;
 	int64_t n = 0;
 
-	store_checkpoint_stats(f->st, &runs, &failed);
-	assert_true(runs == 0 && failed == 0);	/* not offloaded yet */
+	store_checkpoint_stats(f->st, runs, &failed);
+	assert_true(runs[0] == 0 && runs[1] == 0 && failed == 0);
 	assert_int_equal(store_checkpoints_offload(f->st), STK_OK);
-	memset(reason, 'r', sizeof(reason) - 1);
-	reason[sizeof(reason) - 1] = '\0';
-	assert_int_equal(store_tx_begin(f->st, &tx), STK_OK);
-	for (int i = 0; i < 1200; i++)	/* a page or so each */
-		assert_int_equal(store_audit(f->st, i, NULL, NULL, "big", NULL,
-		    reason, NULL), STK_OK);
-	assert_int_equal(store_tx_end(f->st, &tx, true), STK_OK);
-	for (int i = 0; i < 500 && runs == 0; i++) {	/* at most 5 s */
-		usleep(10000);
-		store_checkpoint_stats(f->st, &runs, &failed);
-	}
-	assert_true(runs >= 1);
+
+	/* a reader's snapshot from before the pages */
+	assert_int_equal(sqlite3_open(f->path, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM "
+	    "audit", NULL, NULL, NULL), SQLITE_OK);
+	fill_pages(f->st, 1200);
+	wait_copies(f->st, 1);
+	assert_true(file_size(f->path) < 1000 * 1024);	/* nothing copied */
+	assert_true(wal_frames(f->path) >= 1000);
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+
+	/* the finish, then a WAL started over */
+	assert_int_equal(store_audit(f->st, 1, NULL, NULL, "small", NULL, NULL,
+	    NULL), STK_OK);
+	store_checkpoint_stats(f->st, runs, &failed);
+	assert_int_equal(runs[STORE_CKPT_FINISH], 1);
+	assert_true(file_size(f->path) >= 1200 * 3000);
+	assert_int_equal(store_audit(f->st, 2, NULL, NULL, "small", NULL, NULL,
+	    NULL), STK_OK);
+	assert_true(wal_frames(f->path) < 10);
+
+	/* a copy of everything: the next write starts the WAL over */
+	fill_pages(f->st, 1200);
+	wait_copies(f->st, 2);
+	assert_int_equal(store_audit(f->st, 3, NULL, NULL, "small", NULL, NULL,
+	    NULL), STK_OK);
+	assert_true(wal_frames(f->path) < 10);
+	store_checkpoint_stats(f->st, runs, &failed);
+	assert_int_equal(runs[STORE_CKPT_FINISH], 1);
 	assert_int_equal(failed, 0);
 	assert_int_equal(store_audit_count(f->st, "big", &n), STK_OK);
-	assert_int_equal(n, 1200);
+	assert_int_equal(n, 2400);
 }
 
 int
