@@ -197,6 +197,7 @@ struct verify_pool {
 	pthread_t *threads;
 	unsigned nthreads;
 	int pipefd[2];
+	bool woken;		/* a byte is in the pipe for done's tasks */
 	struct event *ev;
 	struct cert_source *cs;
 	verify_done_fn done_fn;
@@ -238,6 +239,23 @@ q_pop(struct queue *q)
 	return t;
 }
 
+/* One byte into the loop's pipe.  Should it not be written (a pipe
+ * holds thousands; at most one waits in it), the next task tries again. */
+static void
+wake_loop(struct verify_pool *p)
+{
+	ssize_t w;
+
+	do {
+		w = write(p->pipefd[1], "", 1);
+	} while (w < 0 && errno == EINTR);
+	if (w == 1)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->woken = false;
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void *
 worker(void *arg)
 {
@@ -245,7 +263,7 @@ worker(void *arg)
 
 	for (;;) {
 		struct verify_task *t;
-		ssize_t w;
+		bool wake;
 
 		pthread_mutex_lock(&p->mu);
 		while (!p->stop && p->todo.head == NULL)
@@ -267,32 +285,37 @@ worker(void *arg)
 			log_error("verify: out of memory, task dropped");
 			verify_task_free(t);
 		}
+		/* one byte wakes the loop for every task done until it
+		 * takes them: one write and one read per batch, not per
+		 * task */
+		wake = !p->woken;
+		p->woken = true;
 		pthread_mutex_unlock(&p->mu);
-		do {
-			w = write(p->pipefd[1], "", 1);
-		} while (w < 0 && errno == EINTR);
+		if (wake)
+			wake_loop(p);
 	}
 }
 
-/* Loop side: drain the pipe, hand every finished task to done(). */
+/* Loop side: drain the pipe, take every finished task at once (a worker
+ * finishing after that writes a byte again) and hand each to done(). */
 static void
 on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct verify_pool *p = arg;
 	char buf[64];
+	struct queue batch;
 	struct verify_task *t;
 
 	(void)what;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		t = q_pop(&p->done);
-		pthread_mutex_unlock(&p->mu);
-		if (t == NULL)
-			break;
+	pthread_mutex_lock(&p->mu);
+	batch = p->done;
+	memset(&p->done, 0, sizeof(p->done));
+	p->woken = false;
+	pthread_mutex_unlock(&p->mu);
+	while ((t = q_pop(&batch)) != NULL)
 		p->done_fn(t, p->arg);
-	}
 }
 
 int
