@@ -298,6 +298,36 @@ test_lease_expiry_and_reclaim(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* One claim takes the leases that ran out first, then the queue in the
+ * order it was filled, no more than asked; expired sessions' jobs never. */
+static void
+test_claim_order(void **state)
+{
+	struct store_fx *f = *state;
+	struct store_job j[4];
+	size_t n;
+
+	mksession(f, "00000000000000C3", 1000, 60000);
+	mksession(f, "00000000000000A1", 1001, 60000);
+	mksession(f, "00000000000000B2", 1002, 1500);	/* expires first */
+	mksession(f, "00000000000000D4", 1003, 60000);
+	assert_int_equal(store_job_claim(f->st, P.br1, "", 1, 1000, 2000, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(j[0].id, "00000000000000C3");
+	/* C3's lease ran out at 3000; B2's session at 1500 */
+	assert_int_equal(store_job_claim(f->st, P.br2, "", 2, 1000, 3000, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(j[0].id, "00000000000000C3");
+	assert_int_equal(j[0].attempts, 2);
+	assert_string_equal(j[1].id, "00000000000000A1");
+	assert_int_equal(store_job_claim(f->st, P.br2, "", 4, 1000, 3000, j,
+	    &n), STK_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(j[0].id, "00000000000000D4");
+}
+
 static void
 test_claim_idempotent_and_expired(void **state)
 {
@@ -690,6 +720,7 @@ main(void)
 		STORE_FX_TEST(test_session_cas, setup),
 		STORE_FX_TEST(test_overdue, setup),
 		STORE_FX_TEST(test_lease_expiry_and_reclaim, setup),
+		STORE_FX_TEST(test_claim_order, setup),
 		STORE_FX_TEST(test_claim_idempotent_and_expired, setup),
 		STORE_FX_TEST(test_job_steps, setup),
 		STORE_FX_TEST(test_results_idempotent, setup),
