@@ -193,6 +193,8 @@ struct verify_pool {
 	pthread_cond_t cv;
 	struct queue todo, done;
 	unsigned running;	/* tasks a worker holds */
+	unsigned idle;		/* workers waiting on cv */
+	unsigned wakes;		/* signals sent that no worker has taken */
 	bool stop;
 	pthread_t *threads;
 	unsigned nthreads;
@@ -266,8 +268,13 @@ worker(void *arg)
 		bool wake;
 
 		pthread_mutex_lock(&p->mu);
-		while (!p->stop && p->todo.head == NULL)
+		while (!p->stop && p->todo.head == NULL) {
+			p->idle++;
 			pthread_cond_wait(&p->cv, &p->mu);
+			p->idle--;
+			if (p->wakes > 0)
+				p->wakes--;
+		}
 		if (p->stop) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
@@ -364,7 +371,13 @@ verify_pool_submit(struct verify_pool *p, struct verify_task *t)
 
 	pthread_mutex_lock(&p->mu);
 	rc = q_push(&p->todo, t);
-	pthread_cond_signal(&p->cv);
+	/* wake a sleeping worker unless each already has a wake-up coming
+	 * (a futex call per task otherwise): a worker takes tasks until the
+	 * queue is empty before it sleeps, so none is left waiting */
+	if (p->idle > p->wakes) {
+		p->wakes++;
+		pthread_cond_signal(&p->cv);
+	}
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
