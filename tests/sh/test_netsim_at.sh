@@ -138,10 +138,11 @@ send MT-ACK $1\n
 print $2
 sleep 300
 EOF
+attached=$(grep -c "subscriber +491700000001 attached" "$T/log")
 "$CHAT" "$SUB" <"$T/sub1.chat" >"$T/sub1.out" 2>&1 &
 SUBCHAT=$!
 tl_track "$SUBCHAT"
-sleep 0.3
+wait_log "$T/log" "subscriber \+491700000001 attached" $((attached + 1)) 5
 chat_ok "+CMGS=<len>: prompt, PDU with empty SCA, Ctrl-Z, +CMGS: <mr>" \
     "$M1" <<EOF
 send ATE0\r
@@ -287,7 +288,7 @@ EOF
 "$CHAT" "$M1" <"$T/cmt.chat" >"$T/cmt.out" 2>&1 &
 CMTCHAT=$!
 tl_track "$CMTCHAT"
-sleep 0.4
+wait_log "$T/cmt.out" '^ready$' 1 5	# its +CNMI is set
 phone_mo "phone to modem"
 wait "$CMTCHAT"
 read -r cmtlen cmtpdu <<<"$(tail -1 "$T/cmt.out")"
@@ -309,7 +310,7 @@ EOF
 "$CHAT" "$M1" <"$T/cmti.chat" >"$T/cmti.out" 2>&1 &
 CMTICHAT=$!
 tl_track "$CMTICHAT"
-sleep 0.4
+wait_log "$T/cmti.out" '^ready$' 1 5	# its +CNMI is set
 phone_mo "stored one"
 wait "$CMTICHAT"
 check "+CMTI: \"SM\",1 announces the stored message" \
@@ -345,7 +346,7 @@ EOF
 
 # Fill the 5-slot store: the sixth MT is refused with RP cause 22 and kept.
 for i in 1 2 3 4 5 6; do phone_mo "fill $i"; done
-sleep 0.3
+wait_log "$T/log" "RP-ERROR 22 \(Memory capacity exceeded\), kept" 1 5
 chat_ok "a full store: +CPMS shows 5,5; bulk +CMGD=0,4 empties it" \
     "$M1" <<'EOF'
 send ATE0\r
@@ -378,7 +379,7 @@ EOF
 "$CHAT" "$M1" <"$T/cnma.chat" >"$T/cnma.out" 2>&1 &
 CNMACHAT=$!
 tl_track "$CNMACHAT"
-sleep 0.4
+wait_log "$T/cnma.out" '^ready$' 1 5	# its +CNMI is set
 phone_mo "ack me"
 if wait "$CNMACHAT"; then ok 0 "+CSMS=1: +CMT then +CNMA acknowledges (340 when nothing is pending)"; else ok 1 "+CSMS=1: +CMT then +CNMA"; sed 's/^/# /' "$T/cnma.out"; fi
 check "the acknowledged +CMT counted as delivered" \
@@ -411,10 +412,11 @@ chat_ok "a second TCP client is refused with BUSY while one is connected" \
 send ATE0\r
 expect OK\r\n
 EOF
-(printf 'send ATE0\\r\nexpect OK\\r\\n\nsleep 800\n' | "$CHAT" "$M1" >/dev/null 2>&1) &
+(printf 'send ATE0\\r\nexpect OK\\r\\n\nprint connected\nsleep 800\n' |
+    "$CHAT" "$M1" >"$T/hold.out" 2>&1) &
 HOLD=$!
 tl_track "$HOLD"
-sleep 0.3
+wait_log "$T/hold.out" '^connected$' 1 5
 chat_ok "second client gets BUSY" "$M1" <<'EOF'
 expect BUSY
 EOF

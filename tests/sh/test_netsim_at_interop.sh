@@ -54,6 +54,7 @@ cat >"$T/recv.chat" <<'EOF'
 timeout 60
 send ATTACH +491700000001\n
 expect OK ATTACH
+print attached
 match MT ([0-9]+) ([0-9A-F]+)\n
 send MT-ACK $1\n
 print $2
@@ -62,7 +63,7 @@ EOF
 "$CHAT" "$SUB" <"$T/recv.chat" >"$T/recv.out" 2>&1 &
 R=$!
 tl_track "$R"
-sleep 0.3
+wait_log "$T/recv.out" '^attached$' 1 5
 out=$($GAMMU sendsms TEXT +491700000001 -text "Hello from Gammu" 2>&1)
 check "gammu sendsms succeeds and reports the message reference" \
     'grep -q "OK, message reference=" <<<"$out"'
@@ -76,6 +77,7 @@ cat >"$T/recv2.chat" <<'EOF'
 timeout 60
 send ATTACH +491700000001\n
 expect OK ATTACH
+print attached
 match MT ([0-9]+) ([0-9A-F]+)\n
 send MT-ACK $1\n
 print $2
@@ -87,7 +89,7 @@ EOF
 "$CHAT" "$SUB" <"$T/recv2.chat" >"$T/recv2.out" 2>&1 &
 R=$!
 tl_track "$R"
-sleep 0.3
+wait_log "$T/recv2.out" '^attached$' 1 5
 LONGTEXT=$(printf 'netsim%.0s' $(seq 40))
 out=$($GAMMU sendsms TEXT +491700000001 -len 240 -text "$LONGTEXT" 2>&1)
 wait "$R"
@@ -100,9 +102,10 @@ check "a 240-character text from gammu arrives as two concatenated segments" \
 
 # A subscriber sends to the modem; gammu reads it from the SIM store.
 S=$("$PDU" sms-submit --to +491710000007 --text "Hello Gammu")
+delivered=$(grep -c "delivered to" "$T/log")
 printf 'send ATTACH +491700000001\\n\nexpect OK\nsend MO 1 %s\\n\nexpect MO-RESULT 1 OK\n' "$S" |
     "$CHAT" "$SUB" >/dev/null 2>&1
-sleep 0.3
+wait_log "$T/log" "delivered to" $((delivered + 1)) 5	# in the SIM store
 out=$($GAMMU getallsms 2>&1)
 check "gammu getallsms lists the stored message with its sender" \
     'grep -q "Remote number *: \"+491700000001\"" <<<"$out" && grep -q "^Hello Gammu" <<<"$out"'

@@ -49,6 +49,18 @@ if ! start_netsim "$T/ns.ini" "$T/log"; then
 	sed 's/^/# /' "$T/log"
 	exit 1
 fi
+
+# How often the log shows MSISDN attached; waiting (at most 5 s) until it
+# shows one attach more than BEFORE, instead of sleeping and hoping.
+n_attached() { grep -c "subscriber $1 attached" "$T/log"; }
+wait_attach() {	# MSISDN BEFORE
+	wait_log "$T/log" "subscriber \\$1 attached" $(($2 + 1)) 5
+}
+after_attach() {	# MSISDN BEFORE CMD...: CMD once MSISDN attached
+	wait_attach "$1" "$2"
+	shift 2
+	"$@"
+}
 ok 0 "daemon starts"
 
 submit() {	# submit TO TEXT [more stkauth-pdu options]
@@ -83,11 +95,12 @@ send DETACH\n
 expect OK DETACH\n
 EOF
 
+seen=$(n_attached +491700000001)
 (printf 'send ATTACH +491700000001\\n\nexpect OK ATTACH\nsleep 800\n' |
     "$CHAT" "$SUB" >/dev/null 2>&1) &
 HOLD=$!
 tl_track "$HOLD"
-sleep 0.3
+wait_attach +491700000001 "$seen"
 chat_ok "a second ATTACH of the same MSISDN is ERR 409" "$SUB" <<'EOF'
 send ATTACH +491700000001\n
 expect ERR 409
@@ -125,10 +138,11 @@ send MT-ACK $1 0000\n
 print $2
 sleep 200
 EOF
+seen=$(n_attached +491700000002)
 "$CHAT" "$SUB" <"$T/recv2.chat" >"$T/recv2.out" 2>&1 &
 R=$!
 tl_track "$R"
-sleep 0.3
+wait_attach +491700000002 "$seen"
 cat >"$T/send1.chat" <<EOF
 send ATTACH +491700000001\n
 expect OK ATTACH
@@ -176,10 +190,11 @@ match MT ([0-9]+) ([0-9A-F]+)\n
 send MT-ACK \$1\n
 print \$2
 EOF
+seen=$(n_attached +491700000002)
 "$CHAT" "$SUB" <"$T/pid.chat" >"$T/pid.out" 2>&1 &
 R=$!
 tl_track "$R"
-sleep 0.3
+wait_attach +491700000002 "$seen"
 printf 'send ATTACH +491700000001\\n\nexpect OK\nsend MO 1 %s\\n\nexpect MO-RESULT 1 OK\n' "$S" |
     "$CHAT" "$SUB" >/dev/null 2>&1
 wait "$R"
@@ -275,7 +290,8 @@ send MT-ACK $1\n
 print $2
 EOF
 }
-( sleep 0.3; send_segments ) &
+seen=$(n_attached +491700000002)
+( after_attach +491700000002 "$seen" send_segments ) &
 bg=$!
 tl_track "$bg"
 order=$(recv_two | tr '\n' ' ')
@@ -285,7 +301,8 @@ check "concatenated segments arrive in order without faults" \
     '[ "$order" = "01 02 " ]'
 check "reorder fault set at run time: POST /faults answers ok" \
     '[ "$(post_faults "$HTTPP" "path.subscriber->subscriber.reorder_ms = 700")" = "ok 1" ]'
-( sleep 0.3; send_segments ) &
+seen=$(n_attached +491700000002)
+( after_attach +491700000002 "$seen" send_segments ) &
 bg=$!
 tl_track "$bg"
 order=$(recv_two | tr '\n' ' ')
@@ -302,7 +319,8 @@ mo_once() {
 	    "$CHAT" "$SUB" >/dev/null 2>&1
 }
 post_faults "$HTTPP" "path.*->subscriber.delay_ms=1500" >/dev/null
-( sleep 0.3; mo_once ) &
+seen=$(n_attached +491700000002)
+( after_attach +491700000002 "$seen" mo_once ) &
 bg=$!
 tl_track "$bg"
 chat_ok "delay_ms: no MT for a second, then it arrives" "$SUB" <<'EOF'
@@ -314,7 +332,8 @@ send MT-ACK $1\n
 EOF
 wait "$bg"
 post_faults "$HTTPP" $'path.*->subscriber.delay_ms=0\npath.subscriber->*.loss_pct=100' >/dev/null
-( sleep 0.3; mo_once ) &
+seen=$(n_attached +491700000002)
+( after_attach +491700000002 "$seen" mo_once ) &
 bg=$!
 tl_track "$bg"
 chat_ok "loss_pct=100: the MO is accepted but never delivered" "$SUB" <<'EOF'
@@ -324,7 +343,8 @@ absent 1500 MT
 EOF
 wait "$bg"
 post_faults "$HTTPP" $'path.subscriber->*.loss_pct=0\npath.subscriber->subscriber.dup_pct=100' >/dev/null
-( sleep 0.3; mo_once ) &
+seen=$(n_attached +491700000002)
+( after_attach +491700000002 "$seen" mo_once ) &
 bg=$!
 tl_track "$bg"
 chat_ok "dup_pct=100: the MT arrives twice" "$SUB" <<'EOF'
@@ -383,7 +403,7 @@ EOF
 "$CHAT" "$M1" <"$T/hang.chat" >"$T/hang.out" 2>&1 &
 H=$!
 tl_track "$H"
-sleep 0.3
+wait_log "$T/hang.out" '^connected$' 1 5
 post_faults "$HTTPP" "modem.m1.hang=1" >/dev/null
 sleep 1.2
 post_faults "$HTTPP" "modem.m1.hang=0" >/dev/null
@@ -392,13 +412,14 @@ if wait "$H"; then ok 0 "hang fault observed and cleared"; else ok 1 "hang fault
 cat >"$T/drop.chat" <<'EOF'
 send ATE0\r
 expect OK\r\n
+print connected
 sleep 600
 eof
 EOF
 "$CHAT" "$M1" <"$T/drop.chat" >"$T/drop.out" 2>&1 &
 D=$!
 tl_track "$D"
-sleep 0.3
+wait_log "$T/drop.out" '^connected$' 1 5
 post_faults "$HTTPP" "modem.m1.drop=1" >/dev/null
 if wait "$D"; then ok 0 "drop: the modem closes its TCP connection"; else ok 1 "drop fault"; sed 's/^/# /' "$T/drop.out"; fi
 chat_ok "after a drop the modem accepts a new client" "$M1" <<'EOF'
