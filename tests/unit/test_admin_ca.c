@@ -34,6 +34,7 @@
 #include "admin.h"
 #include "certcheck.h"
 #include "err.h"
+#include "support_tmpdir.h"
 
 /* ---- index.txt lines ------------------------------------------------ */
 
@@ -151,8 +152,7 @@ setup(void **state)
 	FILE *f;
 	char path[128];
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_admin_ca.XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	assert_int_equal(tmpdir_make(fx->dir, sizeof(fx->dir), "admin-ca"), 0);
 	snprintf(path, sizeof(path), "%s/newcerts", fx->dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_non_null(fx->ca_key = EVP_RSA_gen(2048));
@@ -191,10 +191,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
+	if (tmpdir_remove(fx->dir) != 0)
 		return -1;
 	EVP_PKEY_free(fx->ca_key);
 	X509_free(fx->ca_cert);

@@ -21,6 +21,7 @@
 #include "bridge.h"
 #include "keystore.h"
 #include "ota.h"
+#include "support_tmpdir.h"
 #include "tpdu.h"
 
 static char dir[64];
@@ -29,19 +30,15 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_bridge_XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "bridge-core"), 0);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tmpdir_remove(dir), 0);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "bridge.h"
+#include "support_tmpdir.h"
 
 #define DAY_MS		(86400LL * 1000)
 #define RETENTION_S	(7 * 86400u)
@@ -32,8 +33,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_bridge_queue_XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tmpdir_make(dir, sizeof(dir), "bridge-queue"), 0);
 	now = bridge_now_ms();
 	return 0;
 }
@@ -41,11 +41,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tmpdir_remove(dir), 0);
 	return 0;
 }
 
