@@ -399,6 +399,10 @@ void link_cancel(struct link_req *lr);
 /* Abort every request in flight; their callbacks are not called. */
 void link_cancel_all(struct link *l);
 void link_free(struct link *l);
+/* HTTPS connections that completed a request: with a full handshake,
+ * and resuming an earlier session (both 0 over plain HTTP). */
+void link_tls_stats(const struct link *l, uint64_t *full,
+    uint64_t *resumed);
 /* Check the URL alone (scheme, loopback rule) for -n. */
 int link_check_url(const char *url, char *err, size_t errsz);
 /* Check that the CA file of an https server_url holds a certificate. */

@@ -1849,6 +1849,7 @@ bridge_metrics(struct bridge *b, struct stk_buf *out)
 		{ "unknown_senders", offsetof(struct bridge, n_unknown) },
 	};
 	long cards = 0;
+	uint64_t tls_full, tls_resumed;
 
 	gauge_states(b, out, "stkauth_bridge_jobs", "Jobs in the outbox by "
 	    "state.", "jobs", QJ_STATES, q_job_state_name);
@@ -1871,6 +1872,13 @@ bridge_metrics(struct bridge *b, struct stk_buf *out)
 		addf(out, "stkauth_bridge_events_total{event=\"%s\"} %llu\n",
 		    counters[i].name, (unsigned long long)*(const uint64_t *)
 		    (const void *)((const char *)b + counters[i].off));
+	link_tls_stats(b->link, &tls_full, &tls_resumed);
+	addf(out, "# HELP stkauth_bridge_server_tls_total HTTPS connections "
+	    "to the server, by handshake: full, or resuming a session.\n"
+	    "# TYPE stkauth_bridge_server_tls_total counter\n");
+	addf(out, "stkauth_bridge_server_tls_total{handshake=\"full\"} %llu\n"
+	    "stkauth_bridge_server_tls_total{handshake=\"resumed\"} %llu\n",
+	    (unsigned long long)tls_full, (unsigned long long)tls_resumed);
 	addf(out, "# HELP stkauth_bridge_queue_retention_seconds Finished "
 	    "queue rows are kept this long (0: forever).\n"
 	    "# TYPE stkauth_bridge_queue_retention_seconds gauge\n"

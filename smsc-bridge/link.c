@@ -6,9 +6,13 @@
  *
  * Each request has a connection of its own (libevent evhttp over a
  * bufferevent, OpenSSL for HTTPS), freed when it completes: the claim's
- * long poll never holds up an ack, and a TLS session is never reused
- * across a broken connection.  The bridge makes a handful of calls per
- * login, so the extra handshakes do not matter.
+ * long poll never holds up an ack.  Over HTTPS a new connection resumes
+ * the TLS session of an earlier one (RFC 8446 §2.2: the server's session
+ * ticket, kept by new_session below), so only the first connection pays
+ * for the full handshake - the server's RSA signature and our check of
+ * its certificate chain, a fifth of the bridge's CPU under load
+ * (docs/PERFORMANCE.md "End to end").  A resumed session was verified,
+ * host name included, when it was first made; no early data is sent.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -53,6 +57,8 @@ struct link {
 	char ca_file[BRIDGE_PATH_MAX];	/* for error messages */
 	unsigned timeout_s;
 	struct link_req *reqs;		/* in flight */
+	SSL_SESSION *session;		/* the latest ticket, to resume */
+	uint64_t tls_full, tls_resumed;	/* connections, link_tls_stats */
 };
 
 /*
@@ -186,6 +192,49 @@ link_check_ca(const char *path, char *err, size_t errsz)
 	return STK_OK;
 }
 
+/*
+ * Count each connection's handshake once, full or resumed, when it is
+ * done (SSL_CB_HANDSHAKE_DONE, which TLS 1.3 repeats for the tickets that
+ * follow: the mark in the SSL's ex_data skips those).
+ */
+static int counted_idx = -1;
+
+static void
+info_cb(const SSL *ssl, int where, int ret)
+{
+	struct link *l = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
+	    SSL_get_ex_data(ssl, counted_idx) != NULL)
+		return;
+	SSL_set_ex_data((SSL *)ssl, counted_idx, l);
+	if (SSL_session_reused((SSL *)ssl))
+		l->tls_resumed++;
+	else
+		l->tls_full++;
+}
+
+/*
+ * A session (ticket) the server gave: the next connections resume it.  A
+ * copy, because OpenSSL marks the connection's own session not resumable
+ * when that connection is freed without a close_notify, as ours are
+ * (libevent closes the socket; dirty shutdown allowed).
+ */
+static int
+new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct link *l = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	SSL_SESSION *copy;
+
+	if (!SSL_SESSION_is_resumable(sess) ||
+	    (copy = SSL_SESSION_dup(sess)) == NULL)
+		return 0;
+	SSL_SESSION_free(l->session);
+	l->session = copy;
+	return 0;		/* the original stays the connection's */
+}
+
 int
 link_new(struct event_base *base, const struct bridge_config *cfg,
     struct link **out, char *err, size_t errsz)
@@ -220,6 +269,13 @@ link_new(struct event_base *base, const struct bridge_config *cfg,
 		snprintf(l->ca_file, sizeof(l->ca_file), "%s", cfg->ca_file);
 		SSL_CTX_set_app_data(l->ctx, l);
 		SSL_CTX_set_verify(l->ctx, SSL_VERIFY_PEER, verify_cb);
+		SSL_CTX_set_session_cache_mode(l->ctx, SSL_SESS_CACHE_CLIENT |
+		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(l->ctx, new_session);
+		if (counted_idx < 0)
+			counted_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+			    NULL);
+		SSL_CTX_set_info_callback(l->ctx, info_cb);
 	}
 	*out = l;
 	return STK_OK;
@@ -286,6 +342,8 @@ make_bev(struct link *l)
 		    BEV_OPT_CLOSE_ON_FREE);
 	if ((ssl = SSL_new(l->ctx)) == NULL)
 		return NULL;
+	if (l->session != NULL && SSL_set_session(ssl, l->session) != 1)
+		goto fail;
 	/* Verify the server's name (or address) against its certificate,
 	 * and send SNI for names. */
 	vp = SSL_get0_param(ssl);
@@ -435,6 +493,14 @@ link_free(struct link *l)
 	if (l == NULL)
 		return;
 	link_cancel_all(l);
+	SSL_SESSION_free(l->session);
 	SSL_CTX_free(l->ctx);
 	free(l);
+}
+
+void
+link_tls_stats(const struct link *l, uint64_t *full, uint64_t *resumed)
+{
+	*full = l->tls_full;
+	*resumed = l->tls_resumed;
 }

@@ -7,7 +7,8 @@
 # tests/helpers/bridge_card and server_auth_respond.
 #
 #   1. a login flows: claim, secured SMS, ack, status report, the card's
-#      answer posted back over TLS -> session COMPLETE / OK
+#      answer posted back over TLS -> session COMPLETE / OK; after the
+#      first connection's full handshake the others resume its session
 #   2. a bridge trusting another CA refuses the server: a clear log line
 #      naming the X.509 error and the CA file, no job claimed
 #   3. a server certificate of the right CA whose names do not match the
@@ -85,7 +86,8 @@ conf() {	# conf FILE URL CA-FILE NAME [METRICS-PORT]
 	poll_ms = 20
 	EOF
 }
-conf "$tmp/good.ini" "$U" "$tmp/pki/ca.pem" tls1
+free_port && MP1=$FREE
+conf "$tmp/good.ini" "$U" "$tmp/pki/ca.pem" tls1 "$MP1"
 out=$($BRIDGE -n -c "$tmp/good.ini" 2>&1)
 ok $? "bridge -n accepts https with ca_file ${out:+($out)}"
 
@@ -112,6 +114,11 @@ bl_req GET "/api/v1/authentication/session/$sid?timeoutMs=15000"
 ok $? "the card's answer posted over HTTPS: session $(jq -c '{state,result}' <<<"$body" 2>/dev/null)"
 ! grep -q "refused\|no answer" "$tmp/good.log"
 ok $? "no TLS complaint in the log of the bridge with the right CA"
+# one full handshake, then the connections resume its session (ticket)
+tls=$(curl -s -m 5 "http://127.0.0.1:$MP1/metrics" | sed -n 's/^stkauth_bridge_server_tls_total{handshake="\(full\|resumed\)"} //p' | tr '\n' ' ')
+read -r full resumed <<<"$tls"
+[ "${full:-0}" -ge 1 ] && [ "${resumed:-0}" -ge 3 ] && [ "$resumed" -gt "$full" ]
+ok $? "later HTTPS connections resume the TLS session (full $full, resumed $resumed)"
 bl_stop $BG
 ok $? "SIGTERM: the bridge exits 0"
 # The server may still hold the stopped bridge's long poll (claim_wait_ms)
