@@ -37,7 +37,7 @@
 #define CORE_SEGMENTS_MAX	8	/* a request is 1 SMS; room to spare */
 #define CORE_ERRS_MAX		64
 #define CORE_STOP_FLUSH_MS	5000	/* posts flushed this long on SIGTERM */
-#define CORE_POSTS_MAX		8	/* calls to the server in flight */
+#define CORE_POSTS_MAX		32	/* calls to the server in flight */
 
 #define CORE_UNITS_MAX		64	/* links of one transport (modems) */
 
