@@ -10,7 +10,9 @@
  *   indir = DIR    polled every poll_ms; each DIR/NAME.tpdu (hex of an
  *                  SMS-DELIVER or SMS-STATUS-REPORT) is handed to
  *                  received() in name order and deleted once the core
- *                  stored it (STK_OK), kept otherwise
+ *                  stored it (STK_OK), kept otherwise; a writer makes
+ *                  the file under another name and renames it, or a
+ *                  poll may read it half written
  *   capacity = N   submits taken at once (default 10)
  *   fail_every = N every Nth submit ends in failed(TEMPORARY) (0: never)
  *   report = yes   after each submit with status_report, an

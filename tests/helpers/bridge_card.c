@@ -190,7 +190,7 @@ deliver(const uint8_t *pkt, size_t len, uint8_t iei, uint8_t ref,
 	for (size_t k = 0; k < segs.n * (dup ? 2 : 1); k++) {
 		size_t i = reverse ? segs.n - 1 - k % segs.n : k % segs.n;
 		struct stk_buf b;
-		char path[512], *hex;
+		char path[512], tmp[520], *hex;
 		FILE *f;
 
 		stk_tpdu_init(&t, STK_TPDU_DELIVER);
@@ -207,13 +207,18 @@ deliver(const uint8_t *pkt, size_t len, uint8_t iei, uint8_t ref,
 		if ((r = stk_tpdu_encode(&t, &b)) != STK_OK)
 			return die("encode", r);
 		hex = stk_hex_string(stk_buf_data(&b), stk_buf_len(&b), 1);
+		/* written under another name, then renamed: the bridge's
+		 * loop transport polls DIR and must never read half a file
+		 * (an empty line was taken as a TPDU, the segment lost) */
 		snprintf(path, sizeof(path), "%s/%s-%02zu.tpdu", dir, prefix,
 		    k);
-		if ((f = fopen(path, "w")) == NULL)
-			return die(path, STK_E_IO);
+		snprintf(tmp, sizeof(tmp), "%s.part", path);
+		if ((f = fopen(tmp, "w")) == NULL)
+			return die(tmp, STK_E_IO);
 		fprintf(f, "%s\n", hex);
-		fclose(f);
 		free(hex);
+		if (fclose(f) != 0 || rename(tmp, path) != 0)
+			return die(path, STK_E_IO);
 		stk_buf_free(&b);
 	}
 	stk_seglist_free(&segs);
