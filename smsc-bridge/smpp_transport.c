@@ -31,6 +31,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -72,6 +73,7 @@ struct transport {
 	unsigned nconns;		/* conns[0] submits (trx or tx) */
 	struct event *tick;
 	struct event *drain_ev;
+	struct evdns_base *dns;		/* NULL: numeric hosts only */
 	SSL_CTX *ssl;
 	bool draining, drain_reported;
 	void (*drain_done)(void *core);
@@ -311,9 +313,8 @@ conn_connect(struct smpp_conn *c)
 	}
 	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	/* Host names resolve with getaddrinfo (no DNS base): give an
-	 * address or a name /etc/hosts knows for a loop that never waits. */
-	if (bufferevent_socket_connect_hostname(c->bev, NULL, AF_UNSPEC,
+	/* a host name is resolved by evdns, without blocking the loop */
+	if (bufferevent_socket_connect_hostname(c->bev, t->dns, AF_UNSPEC,
 	    t->conf.host, (int)t->conf.port) != 0)
 		conn_close(c, "cannot connect", false);
 }
@@ -445,6 +446,11 @@ smpp_open(struct event_base *base, const struct transport_config *tc,
 		return STK_E_NOMEM;
 	t->base = base;
 	r = smpp_conf_load(tc, &t->conf, err, errsz);
+	/* /etc/hosts and resolv.conf, as the modem pool's links */
+	if (r == STK_OK && (t->dns = evdns_base_new(base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL)
+		log_warn("smpp[%s] no resolver: numeric hosts only",
+		    t->conf.name);
 	if (r == STK_OK && (r = smpp_ctx_init(&t->ctx, &t->conf, ev, core)) !=
 	    STK_OK)
 		snprintf(err, errsz, "out of memory");
@@ -609,6 +615,8 @@ smpp_free(struct transport *t)
 		smpp_link_free(&c->link);
 	}
 	smpp_ctx_free(&t->ctx);
+	if (t->dns != NULL)	/* after the bufferevents: they cancel */
+		evdns_base_free(t->dns, 0);
 	if (t->ssl != NULL)
 		SSL_CTX_free(t->ssl);
 	memset(&t->conf, 0, sizeof(t->conf));

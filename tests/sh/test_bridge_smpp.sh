@@ -253,6 +253,17 @@ check "bind = tx+rx: a transmitter and a receiver bind, 3 sent" \
 check "drop_all: both binds come back by themselves" \
     '[ "$(cnt "smsc1/tx] bound" "$TMP/txrx.err")" -ge 2 ] && [ "$(cnt "smsc1/rx] bound" "$TMP/txrx.err")" -ge 2 ]'
 
+# ---- a host name: resolved by evdns (/etc/hosts), the loop never waits ----
+if [ "$(awk '$0 !~ /^#/ && / localhost( |$)/ {print $1; exit}' /etc/hosts)" = 127.0.0.1 ]; then
+	start_phone 4 "$TMP/phone5.out"
+	drive byname --to "$PHONE" --count 2 host=localhost
+	wait_phone
+	check "host = localhost: resolved, bound, 2 sent" \
+	    'grep -q "bound to SMSC" "$TMP/byname.err" && [ "$(cnt "^sent " "$TMP/byname.out")" -eq 2 ]'
+else
+	ok 0 "host = localhost # SKIP /etc/hosts does not name 127.0.0.1 first"
+fi
+
 # ---- duplicates and reordering on the MO path ----
 faults 'path.subscriber->smpp.dup_pct=100'
 start_phone 4 "$TMP/phone5.out" "$MO"
