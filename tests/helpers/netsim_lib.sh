@@ -15,6 +15,11 @@
 #                           one TAP line NAME, the chat's output as
 #                           comments when it failed
 #   post_faults PORT BODY   POST /faults on the control port; the answer
+#   ns_attached LOG MSISDN  how often LOG shows MSISDN attached
+#   ns_wait_attach LOG MSISDN BEFORE
+#                           wait (5 s) until LOG shows one attach of
+#                           MSISDN more than BEFORE: instead of sleeping
+#                           until a subscriber's chat is in place
 
 . tests/helpers/testlib.sh
 
@@ -64,4 +69,12 @@ stop_netsim() {
 post_faults() {	# PORT BODY
 	curl -s --max-time 5 -X POST --data-binary "$2" \
 	    "http://127.0.0.1:$1/faults"
+}
+
+ns_attached() {	# LOG MSISDN
+	grep -c "subscriber $2 attached" "$1"
+}
+
+ns_wait_attach() {	# LOG MSISDN BEFORE
+	wait_log "$1" "subscriber \\$2 attached" $(($3 + 1)) 5
 }

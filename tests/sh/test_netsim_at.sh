@@ -138,11 +138,11 @@ send MT-ACK $1\n
 print $2
 sleep 300
 EOF
-attached=$(grep -c "subscriber +491700000001 attached" "$T/log")
+attached=$(ns_attached "$T/log" +491700000001)
 "$CHAT" "$SUB" <"$T/sub1.chat" >"$T/sub1.out" 2>&1 &
 SUBCHAT=$!
 tl_track "$SUBCHAT"
-wait_log "$T/log" "subscriber \+491700000001 attached" $((attached + 1)) 5
+ns_wait_attach "$T/log" +491700000001 "$attached"
 chat_ok "+CMGS=<len>: prompt, PDU with empty SCA, Ctrl-Z, +CMGS: <mr>" \
     "$M1" <<EOF
 send ATE0\r
@@ -172,7 +172,7 @@ check "SMS-DELIVER carries TP-SRI when TP-SRR was set" \
 status_report() {	# NAME DS < CHAT-LINES
 	local sub attached
 
-	attached=$(grep -c "subscriber +491700000001 attached" "$T/log")
+	attached=$(ns_attached "$T/log" +491700000001)
 	{
 		cat <<EOF
 send ATE0\r
@@ -191,8 +191,7 @@ EOF
 	    "$CHAT" "$SUB" >/dev/null 2>&1) &
 	sub=$!
 	tl_track "$sub"
-	wait_log "$T/log" "subscriber \+491700000001 attached" \
-	    $((attached + 1)) 5
+	ns_wait_attach "$T/log" +491700000001 "$attached"
 	SR_OUT=$("$CHAT" "$M1" <"$T/$1.chat" 2>"$T/$1.err" | tail -1)
 	wait "$sub"
 }

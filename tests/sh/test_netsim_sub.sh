@@ -50,12 +50,9 @@ if ! start_netsim "$T/ns.ini" "$T/log"; then
 	exit 1
 fi
 
-# How often the log shows MSISDN attached; waiting (at most 5 s) until it
-# shows one attach more than BEFORE, instead of sleeping and hoping.
-n_attached() { grep -c "subscriber $1 attached" "$T/log"; }
-wait_attach() {	# MSISDN BEFORE
-	wait_log "$T/log" "subscriber \\$1 attached" $(($2 + 1)) 5
-}
+# netsim_lib.sh's attach helpers on this test's log
+n_attached() { ns_attached "$T/log" "$1"; }
+wait_attach() { ns_wait_attach "$T/log" "$1" "$2"; }	# MSISDN BEFORE
 after_attach() {	# MSISDN BEFORE CMD...: CMD once MSISDN attached
 	wait_attach "$1" "$2"
 	shift 2
