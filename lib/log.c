@@ -121,8 +121,7 @@ stk_log_hold(void (*held)(void *), void *arg)
 {
 	stk_log_flush();
 	if (held == NULL) {
-		free(log_hold);
-		log_hold = NULL;
+		forget_held();
 		return;
 	}
 	pthread_once(&log_pid_once, watch_fork);
@@ -133,7 +132,8 @@ stk_log_hold(void (*held)(void *), void *arg)
 	log_hold->arg = arg;
 }
 
-/* A child made by fork() holds nothing: its parent writes those lines. */
+/* Hold nothing more (what was held is written or, in a child made by
+ * fork(), left to the parent). */
 static void
 forget_held(void)
 {
