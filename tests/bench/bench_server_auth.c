@@ -444,6 +444,11 @@ run_free(struct run *r)
 	free(r->s);
 }
 
+/* The stages of a round, in order (the header comment). */
+static double (*const stage[5])(struct run *) = {
+	stage_start, stage_claim, stage_sign, stage_poll, stage_result
+};
+
 static void
 print_stage_cpu(const char *who, const double us[5])
 {
@@ -459,9 +464,6 @@ round_run(struct sb_fixture *f, struct conns *cs, unsigned naccounts,
 	struct run r;
 	size_t n = cs->n;
 	double *lat, cpu[6], client[6];
-	double (*const stage[5])(struct run *) = {
-		stage_start, stage_claim, stage_sign, stage_poll, stage_result
-	};
 
 	run_init(&r, f, cs, naccounts);
 
@@ -512,11 +514,8 @@ latency_alone(struct sb_fixture *f, unsigned samples, unsigned naccounts,
 	conns_init(&cs, f->port, 1, 1);
 	for (unsigned k = 0; k < samples; k++) {
 		run_init(&r, f, &cs, naccounts);
-		stage_start(&r);
-		stage_claim(&r);
-		stage_sign(&r);
-		stage_poll(&r);
-		stage_result(&r);
+		for (int i = 0; i < 5; i++)
+			stage[i](&r);
 		if (r.s[0].result_ok != 1)
 			sb_die("latency sample %u did not end OK", k);
 		lat[k] = (r.s[0].t_done - r.s[0].t_sent) * 1000;
